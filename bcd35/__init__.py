@@ -1,0 +1,1 @@
+"""bcd35 warehouse."""

@@ -1,0 +1,126 @@
+"""Paths, settings and secrets: the ground floor every stage builds on.
+
+Everything is derived from one home directory (``--home``, else ``$BCD35_HOME``, else
+``./var``). Nothing here imports a later stage.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DAGS_DIR = REPO_ROOT / "dags"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+REFERENCE_DIR = REPO_ROOT / "seeds" / "reference"
+DEMO_INBOX = REPO_ROOT / "seeds" / "demo" / "inbox"
+
+DEFAULT_COMMITTEE = "ham_yen"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+PSEUDONYM_KEY_ENV = "BCD35_PSEUDONYM_KEY"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The directory tree of one installation (one committee for now)."""
+
+    root: Path
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def originals(self) -> Path:
+        """Every file ever seen, kept read-only under its sha256."""
+        return self.root / "originals"
+
+    @property
+    def raw(self) -> Path:
+        """Raw layer: one Parquet file per accepted source file and kind."""
+        return self.root / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def state_db(self) -> Path:
+        """SQLite bookkeeping: the file registry and the run log."""
+        return self.state / "bcd35.sqlite"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse"
+
+    @property
+    def builds(self) -> Path:
+        return self.warehouse / "builds"
+
+    @property
+    def published(self) -> Path:
+        """What analysts open: a symlink switched atomically to the last good build."""
+        return self.warehouse / "bcd35.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def airflow(self) -> Path:
+        return self.root / "airflow"
+
+    @property
+    def dbt(self) -> Path:
+        return self.root / "dbt"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.root / "secrets"
+
+    def ensure(self) -> Home:
+        for path in (self.inbox, self.originals, self.raw, self.quarantine, self.state,
+                     self.builds, self.exports, self.airflow, self.dbt):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def resolve_home(home: str | os.PathLike[str] | None = None) -> Home:
+    """``home`` if given, else ``$BCD35_HOME``, else ``./var``."""
+    raw = home if home is not None else os.environ.get("BCD35_HOME") or "var"
+    return Home(Path(raw).expanduser().resolve())
+
+
+def committee_code() -> str:
+    return os.environ.get("BCD35_COMMITTEE", DEFAULT_COMMITTEE)
+
+
+def page_timezone() -> str:
+    return os.environ.get("BCD35_TIMEZONE", DEFAULT_TIMEZONE)
+
+
+def pseudonym_key(home: Home) -> bytes:
+    """The key of the keyed hash that pseudonymises personal names.
+
+    Read from ``$BCD35_PSEUDONYM_KEY``; otherwise generated once into the home (mode 0600)
+    and reused. Never committed: the home is ignored by git.
+    """
+    from_env = os.environ.get(PSEUDONYM_KEY_ENV)
+    if from_env:
+        return from_env.encode()
+    path = home.secrets_dir / "pseudonym.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.replace(tmp, path)
+    return path.read_text().strip().encode()

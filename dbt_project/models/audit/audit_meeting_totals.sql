@@ -1,0 +1,43 @@
+-- One row per committee and year: the meeting total three ways (SPEC §5).
+with
+
+meetings as (select * from {{ ref('fct_meetings') }}),
+
+by_commune as (
+
+    select committee_code, meeting_year, commune_code, count(*) as n_meetings
+    from meetings group by 1, 2, 3
+
+),
+
+by_kind as (
+
+    select committee_code, meeting_year, meeting_kind_code, count(*) as n_meetings
+    from meetings group by 1, 2, 3
+
+),
+
+totals as (
+
+    select committee_code, meeting_year, count(*) as n_meetings
+    from meetings group by 1, 2
+
+),
+
+final as (
+
+    select
+        totals.committee_code,
+        totals.meeting_year as year,
+        totals.n_meetings as n_meetings_total,
+        (select sum(c.n_meetings) from by_commune as c
+            where c.committee_code = totals.committee_code
+            and c.meeting_year = totals.meeting_year) as n_meetings_by_commune,
+        (select sum(k.n_meetings) from by_kind as k
+            where k.committee_code = totals.committee_code
+            and k.meeting_year = totals.meeting_year) as n_meetings_by_kind
+    from totals
+
+)
+
+select * from final

@@ -1,0 +1,29 @@
+with
+
+shares as (
+
+    select * from {{ ref('int_collaborator_shares_deduplicated') }}
+
+),
+
+final as (
+
+    select
+        share_id,
+        committee_code,
+        shared_date,
+        cast({{ dbt.date_trunc('month', 'shared_date') }} as date) as shared_month,
+        cast(extract(year from shared_date) as integer) as shared_year,
+        collaborator_pseudonym,
+        unit_name,
+        platform_code,
+        n_reach,
+        n_interactions,
+        source_file_sha256,
+        source_sheet,
+        source_row_number
+    from shares
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+with
+
+posts as (
+
+    select * from {{ ref('int_posts_resolved') }}
+
+),
+
+final as (
+
+    select
+        post_id,
+        committee_code,
+        page_id,
+        page_name,
+        published_at_local,
+        published_date,
+        cast({{ dbt.date_trunc('month', 'published_date') }} as date) as published_month,
+        cast(extract(year from published_date) as integer) as published_year,
+        post_type,
+        title,
+        permalink,
+        n_reach,
+        n_reactions,
+        n_comments,
+        n_shares,
+        n_reactions_comments_shares,
+        n_views,
+        n_impressions,
+        n_total_clicks,
+        n_link_clicks,
+        n_other_clicks,
+        export_period_start,
+        export_period_end,
+        source_file_sha256,
+        source_row_number
+    from posts
+
+)
+
+select * from final

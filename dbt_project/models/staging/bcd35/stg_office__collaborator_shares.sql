@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('office', 'collaborator_shares') }}
+
+),
+
+renamed as (
+
+    select
+        _committee_code as committee_code,
+        _file_sha256 as source_file_sha256,
+        _sheet as source_sheet,
+        _row_number as source_row_number,
+        _ingest_seq as ingest_seq,
+        ngay as shared_date,
+        -- personal data leaves the raw layer only as keyed hashes: the collaborator's name
+        -- and the share link (which often names the person's profile)
+        {{ pseudonymise('cong_tac_vien_norm') }} as collaborator_pseudonym,
+        {{ pseudonymise('lien_ket_norm') }} as share_id,
+        don_vi as unit_name,
+        don_vi_norm as unit_key,
+        nen_tang as platform_code,
+        luot_tiep_can as n_reach,
+        luot_tuong_tac as n_interactions
+    from source
+
+)
+
+select * from renamed

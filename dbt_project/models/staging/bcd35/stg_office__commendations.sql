@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('office', 'commendation') }}
+
+),
+
+renamed as (
+
+    select
+        _committee_code as committee_code,
+        _file_sha256 as source_file_sha256,
+        _sheet as source_sheet,
+        _row_number as source_row_number,
+        _ingest_seq as ingest_seq,
+        nam_thanh_tich as achievement_year,
+        hinh_thuc as award_type_code,
+        doi_tuong as recipient_type_code,
+        -- a person's name is pseudonymised; a collective's name is kept
+        case
+            when doi_tuong = 'ca_nhan' then {{ pseudonymise('ten_norm') }}
+            else ten
+        end as recipient_name,
+        case
+            when doi_tuong = 'ca_nhan' then {{ pseudonymise('ten_norm') }}
+            else ten_norm
+        end as recipient_key,
+        so_quyet_dinh as decision_number,
+        ngay_quyet_dinh as decision_date
+    from source
+
+)
+
+select * from renamed
