@@ -124,3 +124,20 @@ def pseudonym_key(home: Home) -> bytes:
             fh.write(secrets.token_hex(32))
         os.replace(tmp, path)
     return path.read_text().strip().encode()
+
+
+def code_version() -> str:
+    """The git commit of the code (``-dirty`` when the tree has changes), else the version."""
+    import subprocess
+
+    from bcd35 import __version__
+
+    try:
+        sha = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return __version__
+    return f"{sha}-dirty" if dirty else sha

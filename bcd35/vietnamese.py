@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -303,7 +303,7 @@ def _hour24(hour: int, ampm: str | None) -> int:
     return hour % 12 + (12 if ampm.lower() == "pm" else 0)
 
 
-def _iso_datetime(m: re.Match[str], text: str, local_tz: str) -> datetime:
+def _iso_datetime(text: str, local_tz: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
     except ValueError:
@@ -327,8 +327,8 @@ def _slash_datetime(value: object, *, month_first: bool, local_tz: str) -> datet
         raise VnParseError(f"'{value}' không phải thời điểm. {hint_vi}",
                            f"'{value}' is not a date and time. {hint_en}")
     text = _clean(value)
-    if m := _ISO_DT.fullmatch(text):
-        return _iso_datetime(m, text, local_tz)
+    if _ISO_DT.fullmatch(text):
+        return _iso_datetime(text, local_tz)
     m = _SLASH_DT.fullmatch(text)
     if not m:
         raise VnParseError(f"'{text}' không đúng dạng thời điểm. {hint_vi}",
@@ -364,7 +364,7 @@ def utc_naive(moment: datetime) -> datetime:
     """An aware time converted to UTC without tzinfo; a naive one is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def days_in_year(year: int) -> int:

@@ -1,0 +1,168 @@
+"""Audit a candidate build with Great Expectations before anything is published (SPEC §5).
+
+DuckDB data is validated as pandas DataFrames of the small audit and mart tables (GX on
+duckdb-engine is broken, GX #10738/#11579). ``Checkpoint.run()`` never raises, so every
+result's ``success`` is checked here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from bcd35.audit.recompute import kpi_recomputation_frame
+from bcd35.audit.suites import SuiteSpec, load_suites
+
+MAX_ROWS_PER_FAILURE = 20
+
+
+@dataclass
+class CheckFailure:
+    suite: str
+    check: str
+    blocking: bool
+    message_vi: str
+    message_en: str
+    rows: list[str] = field(default_factory=list)  # one clerk-readable line per bad row
+
+    def render(self) -> str:
+        head = f"[{self.check}] {self.message_vi} / {self.message_en}"
+        return "\n".join([head, *(f"    - {r}" for r in self.rows)])
+
+
+@dataclass
+class AuditResult:
+    success: bool
+    n_expectations: int
+    failures: list[CheckFailure]
+    warnings: list[CheckFailure]
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return sorted({f.check for f in self.failures})
+
+    def summary(self) -> str:
+        if self.success:
+            head = (f"Kiểm tra đạt: {self.n_expectations} điều kiện / "
+                    f"Audit passed: {self.n_expectations} expectations")
+        else:
+            head = (f"KIỂM TRA KHÔNG ĐẠT — số liệu không được công bố / AUDIT FAILED — nothing "
+                    f"published. Failed checks: {', '.join(self.failed_checks)}")
+        parts = [head, *(f.render() for f in self.failures)]
+        parts += [f"(cảnh báo / warning) {w.render()}" for w in self.warnings]
+        return "\n".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "success": self.success,
+            "n_expectations": self.n_expectations,
+            "failed_checks": self.failed_checks,
+            "failures": [asdict(f) for f in self.failures],
+            "warnings": [asdict(w) for w in self.warnings],
+        }
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    if table == "python:kpi_recomputation":
+        return kpi_recomputation_frame(con)
+    if table.startswith("python:"):
+        raise ValueError(f"unknown computed frame {table}")
+    schema, name = table.split(".")
+    return con.sql(f'select * from "{schema}"."{name}"').df()
+
+
+def _label(template: str, row: dict) -> str:
+    try:
+        return template.format(**row)
+    except (KeyError, ValueError, IndexError):
+        return template
+
+
+def _fmt(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict) -> list[str]:
+    indices = result.get("unexpected_index_list") or []
+    lines = []
+    for idx in indices[:MAX_ROWS_PER_FAILURE]:
+        if isinstance(idx, dict):  # GX may return {index_column: value}
+            idx = next(iter(idx.values()))
+        row = {k: _fmt(v) for k, v in df.loc[idx].to_dict().items()}
+        lines.append(
+            f"{_label(spec.row_label_vi, row)}: {_label(meta['message_vi'], row)} / "
+            f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}"
+        )
+    if len(indices) > MAX_ROWS_PER_FAILURE:
+        lines.append(f"… {len(indices) - MAX_ROWS_PER_FAILURE} dòng nữa / more rows")
+    return lines
+
+
+def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[CheckFailure]]:
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=spec.name, expectations=spec.document["expectations"])
+    if len(suite.expectations) != len(spec.document["expectations"]):
+        raise ValueError(f"suite {spec.name}: some expectations are invalid (see the GX log)")
+    suite = context.suites.add(suite)
+    asset = context.data_sources.add_pandas(spec.name).add_dataframe_asset(spec.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe(spec.name)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
+    )
+    results = definition.run(
+        batch_parameters={"dataframe": df},
+        result_format={"result_format": "COMPLETE"},
+    )
+    failures = []
+    for r in results.results:
+        if r.success:
+            continue
+        meta = r.expectation_config.meta or {}
+        failures.append(CheckFailure(
+            suite=spec.name,
+            check=meta.get("check", r.expectation_config.type),
+            blocking=spec.blocking,
+            message_vi=meta.get("message_vi", r.expectation_config.type),
+            message_en=meta.get("message_en", r.expectation_config.type),
+            rows=_rows_of(r.result, df, spec, meta),
+        ))
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            failures[-1].rows.append(str(r.exception_info.get("exception_message")))
+    return len(results.results), failures
+
+
+def audit_candidate(candidate: Path, suites: list[SuiteSpec] | None = None) -> AuditResult:
+    """Run every committed suite on the candidate build; never raises on failed checks."""
+    _quiet_gx()
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    suites = suites if suites is not None else load_suites()
+    n_expectations = 0
+    failures: list[CheckFailure] = []
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        for spec in suites:
+            n, found = _validate(context, spec, _frame(con, spec.table))
+            n_expectations += n
+            failures += found
+    blocking = [f for f in failures if f.blocking]
+    warnings = [f for f in failures if not f.blocking]
+    return AuditResult(success=not blocking, n_expectations=n_expectations,
+                       failures=blocking, warnings=warnings)

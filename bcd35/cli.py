@@ -1,0 +1,119 @@
+"""The ``bcd35`` command (SPEC §6): run, report, status, rollback, demo."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bcd35.config import DEMO_INBOX, Home, committee_code, resolve_home
+
+
+def _home(args: argparse.Namespace) -> Home:
+    return resolve_home(args.home).ensure()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bcd35 import runs
+    from bcd35.orchestrate import run_nightly
+
+    home = _home(args)
+    print(f"bcd35 run — home {home.root}", flush=True)
+    run_id, state = run_nightly(home)
+    run = runs.get(home, run_id)
+    if state == "success" and run is not None and run.status == "published":
+        print(f"OK: run {run_id} published build {run.build_id}")
+        return 0
+    print(f"THẤT BẠI / FAILED: run {run_id} ended {state}"
+          + (f" ({run.status} at {run.stage})" if run else ""), file=sys.stderr)
+    if run and run.failed_checks:
+        print("Các kiểm tra không đạt / failed checks: " + ", ".join(run.failed_checks),
+              file=sys.stderr)
+    if run and run.message:
+        print(run.message, file=sys.stderr)
+    return 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bcd35.report import ReportRefused, write_report
+    from bcd35.report.table import render_kpi_table
+
+    home = _home(args)
+    try:
+        report = write_report(home, args.year, args.committee or committee_code(),
+                              allow_stale=args.allow_stale)
+    except ReportRefused as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    print(render_kpi_table(report))
+    print(f"\nBáo cáo / report (build {report.build_id}) → {report.directory}")
+    for path in report.files:
+        print(f"  {path.relative_to(report.directory)}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bcd35.status import render_status
+
+    print(render_status(_home(args)))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from bcd35.publish import PublishRefused, published_build, rollback
+
+    home = _home(args)
+    before = published_build(home)
+    try:
+        after = rollback(home)
+    except PublishRefused as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    print(f"Rolled back: {before.name if before else '-'} → {after.name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Copy the demo inbox of seeds/demo into HOME/inbox/demo (files already there are kept)."""
+    home = _home(args)
+    target = home.inbox / "demo"
+    target.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for src in sorted(Path(DEMO_INBOX).iterdir()):
+        if src.is_file():
+            shutil.copy2(src, target / src.name)
+            n += 1
+    print(f"{n} demo files copied to {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bcd35", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--home", help="home directory (default: $BCD35_HOME, else ./var)")
+        p.set_defaults(func=func)
+        return p
+
+    add("run", cmd_run, "one nightly run through Airflow's DAG test runner")
+    report = add("report", cmd_report, "write the validated annual report for a year")
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--committee", help="committee code (default: the home's committee)")
+    report.add_argument("--allow-stale", action="store_true",
+                        help="report from the published build even if the last run failed")
+    add("status", cmd_status, "published build, last runs, quarantined files")
+    add("rollback", cmd_rollback, "return analysts to the previously published build")
+    add("demo", cmd_demo, "copy the demo inbox into HOME/inbox/demo")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

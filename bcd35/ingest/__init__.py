@@ -1,0 +1,24 @@
+"""Ingestion: inbox → originals (by hash) → raw Parquet or quarantine, with a file registry.
+
+Light to import: no Airflow, dbt or Great Expectations; openpyxl and pyarrow are imported only
+when a workbook is read or a Parquet file written.
+"""
+
+from __future__ import annotations
+
+from bcd35.ingest.pipeline import FileOutcome, IngestResult, analyse, inbox_files, ingest_inbox
+from bcd35.ingest.raw import arrow_schema, ensure_raw_schemas
+from bcd35.ingest.registry import RegisteredFile, list_files, quarantined_files
+
+__all__ = [
+    "FileOutcome",
+    "IngestResult",
+    "RegisteredFile",
+    "analyse",
+    "arrow_schema",
+    "ensure_raw_schemas",
+    "inbox_files",
+    "ingest_inbox",
+    "list_files",
+    "quarantined_files",
+]

@@ -1,0 +1,109 @@
+"""The raw layer: one Parquet file per accepted source file and kind, in the exact contract schema.
+
+``HOME/raw/<kind>/<sha256>.parquet`` holds every row of the file (all sheets of that kind) with
+the provenance columns of ``kinds.PROVENANCE``; ``HOME/raw/<kind>/_empty.parquet`` (zero rows)
+makes sure dbt's ``raw/<kind>/*.parquet`` glob always matches with fixed types.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bcd35.config import Home
+from bcd35.ingest.kinds import KINDS, Kind
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+EMPTY_FILE = "_empty.parquet"
+
+
+def arrow_type(type_name: str) -> pa.DataType:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+             "date": pa.date32(), "timestamp": pa.timestamp("us"), "bool": pa.bool_()}
+    return types[type_name]
+
+
+def arrow_schema(kind: Kind) -> pa.Schema:
+    """The Arrow schema of ``Kind.schema()``, column for column."""
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, arrow_type(type_name)) for name, type_name in kind.schema()])
+
+
+@dataclass(frozen=True)
+class Provenance:
+    committee_code: str
+    file_sha256: str
+    loaded_at: datetime  # UTC, naive
+    ingest_seq: int
+
+
+@dataclass(frozen=True)
+class RawRows:
+    """The rows of one sheet for the raw layer."""
+
+    sheet: str | None
+    row_numbers: Sequence[int]
+    records: Sequence[Mapping[str, object]]
+
+
+def raw_path(home: Home, kind: Kind, sha256: str) -> Path:
+    return home.raw / kind.name / f"{sha256}.parquet"
+
+
+def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {name: [] for name, _ in kind.schema()}
+    for part in parts:
+        for number, record in zip(part.row_numbers, part.records, strict=True):
+            row = {"_committee_code": prov.committee_code, "_file_sha256": prov.file_sha256,
+                   "_kind": kind.name, "_sheet": part.sheet, "_row_number": number,
+                   "_loaded_at": prov.loaded_at, "_ingest_seq": prov.ingest_seq}
+            for name in columns:
+                columns[name].append(row[name] if name in row else record.get(name))
+    return columns
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> Path:
+    """Write (or rewrite, identically) the raw Parquet file of one source file and kind."""
+    import pyarrow as pa
+
+    schema = arrow_schema(kind)
+    table = pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
+    path = raw_path(home, kind, prov.file_sha256)
+    _write_atomic(table, path)
+    return path
+
+
+def ensure_raw_schemas(home: Home) -> list[Path]:
+    """Write ``raw/<kind>/_empty.parquet`` where it is missing or has another schema."""
+    import pyarrow.parquet as pq
+
+    written: list[Path] = []
+    for kind in KINDS.values():
+        path = home.raw / kind.name / EMPTY_FILE
+        schema = arrow_schema(kind)
+        if path.exists() and pq.read_schema(path).equals(schema):
+            continue
+        _write_atomic(schema.empty_table(), path)
+        written.append(path)
+    return written

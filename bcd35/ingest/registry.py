@@ -1,0 +1,186 @@
+"""The file registry: every file ever seen, by sha256, in SQLite at ``HOME/state/bcd35.sqlite``.
+
+Table ``ingested_files`` has one row per distinct content: where it was first found, where its
+original is kept, what it was recognised as, whether it was loaded or quarantined and why, and
+its ``ingest_seq`` (strictly increasing: a later file wins over an earlier one on a natural key).
+Table ``file_sightings`` remembers every inbox path the same content was seen under.
+Paths in the registry are relative: ``original_path`` to the inbox, ``stored_path`` and
+``report_path`` to the home.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bcd35.config import Home
+
+BUSY_TIMEOUT_MS = 30_000
+LOADED = "loaded"
+QUARANTINED = "quarantined"
+
+_SCHEMA = """
+create table if not exists ingested_files (
+    sha256 text primary key,
+    original_name text not null,
+    original_path text not null,
+    stored_path text not null,
+    kinds text not null default '',
+    status text not null check (status in ('loaded', 'quarantined')),
+    rows integer not null default 0,
+    error_count integer not null default 0,
+    report_path text,
+    reason text,
+    first_seen text not null,
+    last_seen text not null,
+    ingest_seq integer not null unique
+);
+create table if not exists file_sightings (
+    sha256 text not null,
+    original_path text not null,
+    first_seen text not null,
+    last_seen text not null,
+    primary key (sha256, original_path)
+);
+create table if not exists ingest_seq_allocations (
+    ingest_seq integer primary key autoincrement,
+    sha256 text not null,
+    allocated_at text not null
+);
+"""
+
+_COLUMNS = ("sha256", "original_name", "original_path", "stored_path", "kinds", "status", "rows",
+            "error_count", "report_path", "reason", "first_seen", "last_seen", "ingest_seq")
+
+
+@dataclass(frozen=True)
+class RegisteredFile:
+    sha256: str
+    original_name: str  # file name as dropped (metadata only)
+    original_path: str  # relative to the inbox
+    stored_path: str  # relative to the home: originals/<sha[:2]>/<sha256>
+    kinds: tuple[str, ...]  # kinds loaded; for a quarantined file, the kind guess if any
+    status: str  # loaded | quarantined
+    rows: int
+    error_count: int
+    report_path: str | None  # relative to the home: quarantine/<sha256>.txt
+    reason: str | None  # first problem, for `bcd35 status`
+    first_seen: datetime  # UTC, naive
+    last_seen: datetime
+    ingest_seq: int
+
+    def stored_file(self, home: Home) -> Path:
+        return home.root / self.stored_path
+
+    def report_file(self, home: Home) -> Path | None:
+        return home.root / self.report_path if self.report_path else None
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _from_row(row: sqlite3.Row) -> RegisteredFile:
+    return RegisteredFile(
+        sha256=row["sha256"], original_name=row["original_name"],
+        original_path=row["original_path"], stored_path=row["stored_path"],
+        kinds=tuple(k for k in row["kinds"].split(",") if k), status=row["status"],
+        rows=row["rows"], error_count=row["error_count"], report_path=row["report_path"],
+        reason=row["reason"], first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]), ingest_seq=row["ingest_seq"])
+
+
+def connect(home: Home) -> sqlite3.Connection:
+    """Open (creating if needed) the registry: WAL journal, busy timeout, tables in place."""
+    home.state_db.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(home.state_db, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("pragma journal_mode = wal")
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+@contextmanager
+def opened(home: Home) -> Iterator[sqlite3.Connection]:
+    conn = connect(home)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def get_file(conn: sqlite3.Connection, sha256: str) -> RegisteredFile | None:
+    row = conn.execute("select * from ingested_files where sha256 = ?", (sha256,)).fetchone()
+    return _from_row(row) if row else None
+
+
+def allocate_ingest_seq(conn: sqlite3.Connection, sha256: str, now: datetime) -> int:
+    """A new, strictly increasing sequence number (never reused, even after a crash)."""
+    with conn:
+        cursor = conn.execute(
+            "insert into ingest_seq_allocations (sha256, allocated_at) values (?, ?)",
+            (sha256, _stamp(now)))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def record_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
+    values = {name: getattr(file, name) for name in _COLUMNS}
+    values["kinds"] = ",".join(file.kinds)
+    values["first_seen"] = _stamp(file.first_seen)
+    values["last_seen"] = _stamp(file.last_seen)
+    placeholders = ", ".join(f":{name}" for name in _COLUMNS)
+    with conn:
+        conn.execute(f"insert into ingested_files ({', '.join(_COLUMNS)}) "
+                     f"values ({placeholders})", values)
+        _sighting(conn, file.sha256, file.original_path, file.last_seen)
+
+
+def _sighting(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
+    conn.execute(
+        "insert into file_sightings (sha256, original_path, first_seen, last_seen) "
+        "values (?, ?, ?, ?) on conflict (sha256, original_path) "
+        "do update set last_seen = excluded.last_seen",
+        (sha256, original_path, _stamp(now), _stamp(now)))
+
+
+def touch(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
+    """A known file seen again (same bytes): only ``last_seen`` and the sightings change."""
+    with conn:
+        conn.execute("update ingested_files set last_seen = ? where sha256 = ?",
+                     (_stamp(now), sha256))
+        _sighting(conn, sha256, original_path, now)
+
+
+def list_files(home: Home, status: str | None = None) -> list[RegisteredFile]:
+    """Registered files, oldest first; ``[]`` for a home that never ingested anything."""
+    if not home.state_db.exists():
+        return []
+    query = "select * from ingested_files"
+    params: tuple[str, ...] = ()
+    if status is not None:
+        query += " where status = ?"
+        params = (status,)
+    with opened(home) as conn:
+        rows = conn.execute(query + " order by ingest_seq", params).fetchall()
+    return [_from_row(row) for row in rows]
+
+
+def quarantined_files(home: Home) -> list[RegisteredFile]:
+    """Files loaded not at all, with ``reason`` and ``report_path`` saying why."""
+    return list_files(home, QUARANTINED)
+
+
+def sightings(home: Home, sha256: str) -> list[str]:
+    """Every inbox path (relative) this content was seen under."""
+    if not home.state_db.exists():
+        return []
+    with opened(home) as conn:
+        rows = conn.execute("select original_path from file_sightings where sha256 = ? "
+                            "order by first_seen, original_path", (sha256,)).fetchall()
+    return [row["original_path"] for row in rows]

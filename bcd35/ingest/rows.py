@@ -1,0 +1,316 @@
+"""Parse the data rows of a recognised sheet into records of the raw schema (``kinds.py``).
+
+Every cell is checked; every bad cell becomes a :class:`CellError` naming line, column (as
+written in the file), value and reason. Derived columns (``*_norm``, codes, ``ma_dvhc``,
+``lien_ket_norm``, the Meta export period) are filled here. Blank rows are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+
+from bcd35 import reference
+from bcd35.ingest.detect import HeaderMatch
+from bcd35.ingest.errors import CellError, cell_text
+from bcd35.ingest.kinds import Column, Kind
+from bcd35.ingest.reading import RawSheet, is_blank_row
+from bcd35.vietnamese import (
+    DEFAULT_TZ,
+    VnParseError,
+    is_blank,
+    normalize_key,
+    parse_dmy_datetime,
+    parse_us_datetime,
+    parse_vn_date,
+    parse_vn_int,
+    parse_vn_month,
+)
+
+CellParser = Callable[[object], object]
+Record = dict[str, object]
+
+MIN_YEAR = 2000
+YEAR_COLUMNS = frozenset({"nam", "nam_thanh_tich"})
+MONTH_COLUMNS = frozenset({"thang_phat_hanh"})
+META_ID_COLUMNS = frozenset({"post_id", "page_id"})
+META_ID = re.compile(r"\d{15,19}")
+E_NOTATION = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+MAX_EXACT_INT = 2**53  # larger integers in an Excel number cell have lost digits
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What row parsing needs to know besides the rows: the plausible years and the file."""
+
+    max_year: int  # dates after this year are typos (the current year + 1)
+    file_name: str = ""  # original file name (Meta export period); never used as a path
+    local_tz: str = DEFAULT_TZ
+    min_year: int = MIN_YEAR
+
+
+@dataclass
+class ParsedSheet:
+    kind: Kind
+    sheet: str | None
+    row_numbers: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Cell parsers
+# --------------------------------------------------------------------------------------------
+
+
+def parse_text(value: object) -> str:
+    """A text cell as delivered (NFC, outer spaces trimmed); numbers and dates as written."""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() else value.strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def parse_count(value: object) -> int:
+    number = parse_vn_int(value)
+    if number < 0:
+        raise VnParseError(f"Số âm ({number}): số đếm không được âm.",
+                           f"Negative number ({number}): a count cannot be negative.")
+    return number
+
+
+def check_year(year: int, ctx: ParseContext, text: str) -> None:
+    if not ctx.min_year <= year <= ctx.max_year:
+        raise VnParseError(
+            f"'{text}': năm {year} nằm ngoài khoảng hợp lý {ctx.min_year}–{ctx.max_year}, có thể "
+            f"gõ nhầm. Hãy sửa lại cho đúng.",
+            f"'{text}': the year {year} is outside the plausible range "
+            f"{ctx.min_year}–{ctx.max_year}, probably a typo. Correct it.")
+
+
+def parse_year(value: object, ctx: ParseContext) -> int:
+    year = parse_vn_int(value)
+    check_year(year, ctx, cell_text(value))
+    return year
+
+
+def _dated(parse: Callable[[object], date], ctx: ParseContext) -> CellParser:
+    def parse_and_check(value: object) -> date:
+        parsed = parse(value)
+        check_year(parsed.year, ctx, cell_text(value))
+        return parsed
+
+    return parse_and_check
+
+
+def _ids_lost(text: str) -> VnParseError:
+    return VnParseError(
+        f"ID '{text}' đã bị Excel đổi thành dạng số mũ hoặc làm tròn: tệp đã được mở và lưu lại "
+        f"bằng Excel nên các ID đã mất chữ số và không khôi phục được. Hãy xuất lại tệp từ Meta "
+        f"Business Suite và đặt thẳng vào inbox, không mở bằng Excel.",
+        f"ID '{text}' was turned into E-notation or rounded by Excel: the file was opened and "
+        f"saved in Excel, so its IDs have lost digits and cannot be recovered. Re-export the file "
+        f"from Meta Business Suite and drop it into the inbox without opening it in Excel.")
+
+
+def parse_meta_id(value: object) -> str:
+    """A Meta Post/Page ID: a string of 15–19 digits, never a rounded number."""
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) >= MAX_EXACT_INT):
+        raise _ids_lost(cell_text(value))
+    text = parse_text(value)
+    if E_NOTATION.fullmatch(text):
+        raise _ids_lost(text)
+    if not META_ID.fullmatch(text):
+        raise VnParseError(f"ID '{text}' không hợp lệ: ID của Meta gồm 15 đến 19 chữ số.",
+                           f"ID '{text}' is invalid: a Meta ID has 15 to 19 digits.")
+    return text
+
+
+def _cell_parser(column: Column, match: HeaderMatch, ctx: ParseContext) -> CellParser:
+    if column.name in META_ID_COLUMNS:
+        return parse_meta_id
+    if column.name == "publish_time":
+        english = match.spelling.get(column.name, 0) == 0
+        parse = parse_us_datetime if english else parse_dmy_datetime
+        return _dated(partial(parse, local_tz=ctx.local_tz), ctx)
+    if column.name in MONTH_COLUMNS:
+        return _dated(parse_vn_month, ctx)
+    if column.name in YEAR_COLUMNS:
+        return partial(parse_year, ctx=ctx)
+    parsers: dict[str, CellParser] = {
+        "string": parse_text, "int64": parse_count, "date": _dated(parse_vn_date, ctx)}
+    return parsers[column.type]
+
+
+def _value_optional(kind: Kind, column: Column) -> bool:
+    """Blank allowed: optional columns, and Meta metrics (blank = unknown, not 0)."""
+    return not column.required or (kind.name == "meta_posts" and column.type == "int64")
+
+
+# --------------------------------------------------------------------------------------------
+# Derived columns
+# --------------------------------------------------------------------------------------------
+
+Derive = Callable[[str], str]
+
+
+def _lookup(get: Callable[[], reference.Lookup]) -> Derive:
+    def code(text: str) -> str:
+        lookup = get()
+        found = lookup.code(text)
+        if found is None:
+            labels = ", ".join(lookup.labels)
+            raise VnParseError(
+                f"'{text}' không có trong danh mục {lookup.domain_vi}. Giá trị hợp lệ: {labels}.",
+                f"'{text}' is not a known {lookup.domain_vi} value. Accepted: {labels}.")
+        return found
+
+    return code
+
+
+def link_norm(text: str) -> str:
+    """A share link in its matching form: trimmed, trailing ``/`` dropped."""
+    return text.strip().rstrip("/")
+
+
+DERIVATIONS: dict[str, tuple[tuple[str, str, Derive], ...]] = {
+    "meeting_log": (
+        ("ten_hoi_nghi_norm", "ten_hoi_nghi", normalize_key),
+        ("loai_hoi_nghi", "loai_hoi_nghi_goc", _lookup(reference.meeting_kinds)),
+        ("don_vi_to_chuc_norm", "don_vi_to_chuc", normalize_key),
+        ("ma_dvhc", "xa_thi_tran", _lookup(reference.communes)),
+    ),
+    "commendation": (
+        ("hinh_thuc", "hinh_thuc_goc", _lookup(reference.commendation_forms)),
+        ("doi_tuong", "doi_tuong_goc", _lookup(reference.commendation_targets)),
+        ("ten_norm", "ten", normalize_key),
+    ),
+    "bulletin_issue": (
+        ("ten_an_pham_norm", "ten_an_pham", normalize_key),
+    ),
+    "bulletin_distribution": (
+        ("ten_an_pham_norm", "ten_an_pham", normalize_key),
+        ("don_vi_nhan_norm", "don_vi_nhan", normalize_key),
+        ("ma_dvhc", "xa_thi_tran", _lookup(reference.communes)),
+    ),
+    "meta_posts": (),
+    "collaborator_shares": (
+        ("cong_tac_vien_norm", "cong_tac_vien", normalize_key),
+        ("don_vi_norm", "don_vi", normalize_key),
+        ("nen_tang", "nen_tang_goc", _lookup(reference.platforms)),
+        ("lien_ket_norm", "lien_ket", link_norm),
+    ),
+}
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_META_NAME = re.compile(
+    r"([A-Za-z]{3})-(\d{1,2})-(\d{4})_([A-Za-z]{3})-(\d{1,2})-(\d{4})_\d+(?:\s*\(\d+\))?\.csv",
+    re.IGNORECASE)
+
+
+def meta_period(file_name: str) -> tuple[date | None, date | None]:
+    """The export period of a standard Meta file name ``Mon-DD-YYYY_Mon-DD-YYYY_<id>.csv``."""
+    m = _META_NAME.fullmatch(file_name.strip())
+    if not m or m[1].lower() not in _MONTHS or m[4].lower() not in _MONTHS:
+        return None, None
+    try:
+        start = date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+        end = date(int(m[6]), _MONTHS[m[4].lower()], int(m[5]))
+    except ValueError:
+        return None, None
+    return (start, end) if start <= end else (None, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------------
+
+
+def _extra_cells_error(cells: tuple[object, ...], match: HeaderMatch, line: int,
+                       sheet: RawSheet) -> CellError | None:
+    """A CSV row with values beyond the header: usually an unquoted separator in a value."""
+    extra = cells[match.width:]
+    if not sheet.is_csv or is_blank_row(extra):
+        return None
+    return CellError(
+        f"Dòng có {len(cells)} ô, nhiều hơn {match.width} cột của dòng tiêu đề: có thể một giá "
+        f"trị chứa dấu phân cách (ví dụ 9,960 trong tệp phân cách bằng dấu phẩy). Hãy đặt giá "
+        f"trị đó trong dấu ngoặc kép hoặc bỏ dấu phân cách thừa.",
+        f"The line has {len(cells)} cells, more than the {match.width} columns of the header: a "
+        f"value probably contains the delimiter (e.g. 9,960 in a comma-delimited file). Quote "
+        f"that value or remove the extra delimiter.",
+        line=line, value=", ".join(cell_text(c) for c in extra if not is_blank(c)),
+        sheet=sheet.name)
+
+
+def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
+                 parsers: dict[str, CellParser], sheet: RawSheet) -> tuple[Record, list[CellError]]:
+    record: Record = {}
+    errors: list[CellError] = []
+    for column in match.kind.source_columns:
+        position = match.positions.get(column.name)
+        value = cells[position] if position is not None and position < len(cells) else None
+        header = match.header_text.get(column.name, column.headers[0])
+        try:
+            record[column.name] = _parse_value(match.kind, column, value, parsers[column.name])
+        except VnParseError as exc:
+            record[column.name] = None
+            errors.append(CellError(exc.reason_vi, exc.reason_en, line=line, column=header,
+                                    value=cell_text(value), sheet=sheet.name))
+    return record, errors
+
+
+def _parse_value(kind: Kind, column: Column, value: object, parse: CellParser) -> object:
+    if is_blank(value):
+        if _value_optional(kind, column):
+            return None
+        raise VnParseError(f"Ô trống: cột «{column.headers[0]}» bắt buộc phải có giá trị.",
+                           f"Empty cell: the column '{column.headers[0]}' requires a value.")
+    return parse(value)
+
+
+def _derive(record: Record, line: int, match: HeaderMatch, sheet: RawSheet) -> list[CellError]:
+    errors: list[CellError] = []
+    for target, source, derive in DERIVATIONS[match.kind.name]:
+        text = record.get(source)
+        record[target] = None
+        if not isinstance(text, str):
+            continue
+        try:
+            record[target] = derive(text)
+        except VnParseError as exc:
+            header = match.header_text.get(source, source)
+            errors.append(CellError(exc.reason_vi, exc.reason_en, line=line, column=header,
+                                    value=text, sheet=sheet.name))
+    return errors
+
+
+def parse_sheet(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> ParsedSheet:
+    """All data rows below the header of ``sheet``, with every error found (not just the first)."""
+    kind = match.kind
+    parsers = {c.name: _cell_parser(c, match, ctx) for c in kind.source_columns}
+    extra: Record = {}
+    if kind.name == "meta_posts":
+        extra["_period_start"], extra["_period_end"] = meta_period(ctx.file_name)
+    result = ParsedSheet(kind=kind, sheet=sheet.name)
+    for line, cells in sheet.rows:
+        if line <= match.line or is_blank_row(cells):
+            continue
+        record, errors = _parse_cells(cells, line, match, parsers, sheet)
+        errors += _derive(record, line, match, sheet)
+        extra_error = _extra_cells_error(cells, match, line, sheet)
+        if extra_error is not None:
+            errors.append(extra_error)
+        record.update(extra)
+        result.row_numbers.append(line)
+        result.records.append(record)
+        result.errors.extend(errors)
+    return result

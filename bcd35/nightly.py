@@ -1,0 +1,112 @@
+"""The stages of one nightly run, as plain functions the Airflow DAG calls (SPEC §5).
+
+ingest → build (candidate) → audit (Great Expectations) → publish. Each stage records
+itself in the run log; the audit stage writes the candidate's manifest, and publishing
+refuses a candidate whose manifest does not say the audit passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import duckdb
+
+from bcd35 import runs
+from bcd35.config import Home, code_version, committee_code
+
+
+class AuditFailed(RuntimeError):
+    def __init__(self, summary: str, failed_checks: list[str]):
+        super().__init__(summary)
+        self.failed_checks = failed_checks
+
+
+def new_build_id(run_id: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}_{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+
+
+def ingest(home: Home, run_id: str) -> dict:
+    from bcd35.ingest import ingest_inbox
+
+    home.ensure()
+    runs.start(home, run_id)
+    with runs.stage(home, run_id, "ingest"):
+        result = ingest_inbox(home, committee_code())
+    return {
+        "loaded": len(result.loaded),
+        "quarantined": len(result.quarantined),
+        "skipped": len(result.skipped),
+        "summary": result.summary(),
+    }
+
+
+def build(home: Home, run_id: str) -> str:
+    from bcd35.build import build_candidate
+
+    build_id = new_build_id(run_id)
+    runs.update(home, run_id, build_id=build_id)
+    with runs.stage(home, run_id, "build", failed_status="build_failed"):
+        build_candidate(home, build_id, committee_code())
+    return build_id
+
+
+def sources_of(candidate_path: str, home: Home) -> list[dict]:
+    """Every source file whose rows are in the candidate: sha256, original name, kind, rows."""
+    from bcd35.ingest import registry
+
+    tables = {
+        "meeting_log": "stg_office__meetings",
+        "commendation": "stg_office__commendations",
+        "bulletin_issue": "stg_office__bulletin_issues",
+        "bulletin_distribution": "stg_office__bulletin_distributions",
+        "meta_posts": "stg_meta__posts",
+        "collaborator_shares": "stg_office__collaborator_shares",
+    }
+    union = " union all ".join(
+        f"select '{kind}' as kind, source_file_sha256, count(*) as n from staging.{table} "
+        "group by 1, 2"
+        for kind, table in tables.items()
+    )
+    with duckdb.connect(candidate_path, read_only=True) as con:
+        rows = con.sql(f"{union} order by 2, 1").fetchall()
+    names = registry.original_names(home)
+    return [
+        {"sha256": sha, "file": names.get(sha, ""), "kind": kind, "rows": int(n)}
+        for kind, sha, n in rows
+    ]
+
+
+def audit(home: Home, run_id: str, build_id: str) -> dict:
+    from bcd35.audit import audit_candidate
+    from bcd35.build import candidate_path
+    from bcd35.publish import write_manifest
+
+    candidate = candidate_path(home, build_id)
+    with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
+        result = audit_candidate(candidate)
+        manifest = {
+            "build_id": build_id,
+            "run_id": run_id,
+            "committee_code": committee_code(),
+            "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "code_version": code_version(),
+            "validation": result.to_dict(),
+            "sources": sources_of(str(candidate), home),
+        }
+        write_manifest(candidate, manifest)
+        if not result.success:
+            raise AuditFailed(result.summary(), result.failed_checks)
+    return {"success": True, "n_expectations": result.n_expectations,
+            "warnings": [w.render() for w in result.warnings]}
+
+
+def publish(home: Home, run_id: str, build_id: str) -> str:
+    from bcd35.build import candidate_path
+    from bcd35.publish import publish as publish_build
+
+    with runs.stage(home, run_id, "publish"):
+        path = publish_build(home, candidate_path(home, build_id))
+    runs.update(home, run_id, status="published", stage="done")
+    return str(path)

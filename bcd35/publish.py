@@ -1,0 +1,135 @@
+"""Publish a validated candidate: an atomic switch of the file analysts open.
+
+``Home.published`` is a symlink to ``builds/<build_id>.duckdb``. Publishing writes the
+build's manifest next to it, then replaces the symlink with ``os.replace`` (atomic on
+POSIX): a reader that already has the old build open keeps it until it reconnects, a new
+reader gets the new one, nobody ever sees a half-written file, and the writer never waits
+for a reader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from bcd35.config import Home
+
+KEEP_PUBLISHED = 7
+
+
+class PublishRefused(RuntimeError):
+    pass
+
+
+def manifest_path(build: Path) -> Path:
+    return build.with_suffix(".json")
+
+
+def read_manifest(build: Path) -> dict:
+    return json.loads(manifest_path(build).read_text(encoding="utf-8"))
+
+
+def write_manifest(build: Path, manifest: dict) -> None:
+    path = manifest_path(build)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def published_build(home: Home) -> Path | None:
+    """The build file analysts currently open, or None before the first publish."""
+    link = home.published
+    if not link.is_symlink():
+        return None
+    return (link.parent / os.readlink(link)).resolve()
+
+
+def publish(home: Home, build: Path) -> Path:
+    """Switch analysts to ``build``; it must carry a manifest whose validation passed."""
+    wal = build.with_name(build.name + ".wal")
+    if wal.exists():
+        raise PublishRefused(f"{wal} exists: the candidate was not closed cleanly; not publishing")
+    manifest = read_manifest(build)
+    if not manifest.get("validation", {}).get("success"):
+        raise PublishRefused(f"{build.name} did not pass validation; not publishing")
+    with duckdb.connect(str(build), read_only=True) as con:  # it opens and has the marts
+        con.sql("select count(*) from marts.mart_kpi_annual").fetchone()
+    _switch(home.published, build)
+    _append_history(home, build)
+    prune(home)
+    return build
+
+
+def rollback(home: Home) -> Path:
+    """Return analysts to the build published before the current one."""
+    history = published_history(home)
+    current = published_build(home)
+    earlier = [b for b in history if b != current and b.exists()]
+    if current is None or not earlier:
+        raise PublishRefused("no earlier published build to roll back to")
+    target = earlier[-1]
+    _switch(home.published, target)
+    _append_history(home, target)
+    return target
+
+
+def _switch(link: Path, target: Path) -> None:
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(os.path.relpath(target, link.parent), tmp)
+    os.replace(tmp, link)
+    fd = os.open(link.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _history_file(home: Home) -> Path:
+    return home.warehouse / "published.log"
+
+
+def _append_history(home: Home, build: Path) -> None:
+    with open(_history_file(home), "a", encoding="utf-8") as fh:
+        fh.write(build.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def published_history(home: Home) -> list[Path]:
+    """Builds in the order they were published (oldest first), without repeats."""
+    path = _history_file(home)
+    if not path.exists():
+        return []
+    seen: dict[str, None] = {}
+    for name in path.read_text(encoding="utf-8").split():
+        seen.pop(name, None)
+        seen[name] = None
+    return [home.builds / name for name in seen]
+
+
+def prune(home: Home, keep: int = KEEP_PUBLISHED) -> list[Path]:
+    """Keep the last ``keep`` published builds and the newest unpublished candidate."""
+    current = published_build(home)
+    keep_set = {p.name for p in published_history(home)[-keep:]}
+    if current is not None:
+        keep_set.add(current.name)
+    candidates = sorted(home.builds.glob("*.duckdb"))
+    unpublished = [p for p in candidates if p.name not in keep_set and
+                   p.name not in {h.name for h in published_history(home)}]
+    if unpublished:
+        keep_set.add(unpublished[-1].name)  # the last failed candidate, for inspection
+    removed = []
+    for path in candidates:
+        if path.name in keep_set:
+            continue
+        for victim in (path, manifest_path(path), path.with_name(path.name + ".wal")):
+            if victim.exists():
+                victim.unlink()
+        removed.append(path)
+    return removed

@@ -1,0 +1,108 @@
+"""The run log: one row per nightly run, in the home's SQLite state database.
+
+Each stage of the nightly DAG records itself here, so ``bcd35 status`` and ``bcd35 report``
+know how the last runs ended without asking Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bcd35.config import Home
+
+# status: running → published | audit_failed | build_failed | failed
+FAILED_FIGURES = ("audit_failed", "build_failed")
+
+_SCHEMA = """
+create table if not exists runs (
+    run_id text primary key,
+    started_at text not null,
+    ended_at text,
+    status text not null,
+    stage text,
+    build_id text,
+    failed_checks text,
+    message text
+)
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    started_at: str
+    ended_at: str | None
+    status: str
+    stage: str | None
+    build_id: str | None
+    failed_checks: list[str]
+    message: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _connect(home: Home) -> sqlite3.Connection:
+    home.state.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(home.state_db, timeout=30)
+    con.execute("pragma journal_mode=wal")
+    con.execute(_SCHEMA)
+    return con
+
+
+def start(home: Home, run_id: str) -> None:
+    with closing(_connect(home)) as con, con:
+        con.execute(
+            "insert into runs (run_id, started_at, status, stage) values (?, ?, 'running', "
+            "'ingest') on conflict(run_id) do update set status = 'running', ended_at = null",
+            (run_id, _now()),
+        )
+
+
+def update(home: Home, run_id: str, **fields: object) -> None:
+    if "failed_checks" in fields:
+        fields["failed_checks"] = json.dumps(fields["failed_checks"], ensure_ascii=False)
+    if fields.get("status") not in (None, "running"):
+        fields.setdefault("ended_at", _now())
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    with closing(_connect(home)) as con, con:
+        con.execute(f"update runs set {cols} where run_id = ?", (*fields.values(), run_id))
+
+
+@contextmanager
+def stage(home: Home, run_id: str, name: str, failed_status: str = "failed") -> Iterator[None]:
+    """Record that ``run_id`` is in stage ``name``; a failure ends the run with its reason."""
+    update(home, run_id, stage=name)
+    try:
+        yield
+    except Exception as exc:
+        fields: dict[str, object] = {"status": failed_status, "message": str(exc)[:4000]}
+        checks = getattr(exc, "failed_checks", None)
+        if checks:
+            fields["failed_checks"] = list(checks)
+        update(home, run_id, **fields)
+        raise
+
+
+def get(home: Home, run_id: str) -> Run | None:
+    runs = [r for r in recent(home, limit=1000) if r.run_id == run_id]
+    return runs[0] if runs else None
+
+
+def recent(home: Home, limit: int = 10) -> list[Run]:
+    with closing(_connect(home)) as con:
+        rows = con.execute(
+            "select run_id, started_at, ended_at, status, stage, build_id, failed_checks, "
+            "message from runs order by started_at desc, rowid desc limit ?",
+            (limit,),
+        ).fetchall()
+    return [
+        Run(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else [], r[7])
+        for r in rows
+    ]

@@ -1,0 +1,88 @@
+"""
+### bcd35 nightly load
+
+Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
+
+1. **ingest** — reads every new file dropped in `$BCD35_HOME/inbox/`, recognises its kind
+   from its header, loads it whole into the raw layer or quarantines it with a report;
+2. **build** — runs `dbt build` into a *new candidate* DuckDB file;
+3. **audit** — runs the Great Expectations suites of `expectations/` on the candidate;
+   a failed blocking check fails this task with the list of checks, in Vietnamese and
+   English, and nothing is published;
+4. **publish** — atomically switches the file analysts read to the candidate.
+
+Tasks that write the warehouse run in the one-slot pool `bcd35_warehouse`.
+All logic lives in the `bcd35` package (`bcd35.nightly`); this file is configuration.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, dag, get_current_context, task
+
+PUBLISHED_WAREHOUSE = Asset("bcd35://warehouse/published")
+WAREHOUSE_POOL = "bcd35_warehouse"
+
+
+def _home():
+    from bcd35.config import resolve_home
+
+    return resolve_home()
+
+
+def _run_id() -> str:
+    return get_current_context()["run_id"]
+
+
+@dag(
+    schedule="30 1 * * *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["bcd35", "nightly", "warehouse"],
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "bcd35"},
+    doc_md=__doc__,
+)
+def bcd35_nightly():
+    @task(pool=WAREHOUSE_POOL)
+    def ingest() -> dict:
+        from bcd35 import nightly
+
+        return nightly.ingest(_home(), _run_id())
+
+    @task(pool=WAREHOUSE_POOL)
+    def build(ingested: dict) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from bcd35 import nightly
+        from bcd35.build import BuildFailed
+
+        try:
+            return nightly.build(_home(), _run_id())
+        except BuildFailed as exc:  # deterministic: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+
+    @task
+    def audit(build_id: str) -> str:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from bcd35 import nightly
+
+        try:
+            nightly.audit(_home(), _run_id(), build_id)
+        except nightly.AuditFailed as exc:  # deterministic: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
+        return build_id
+
+    @task(pool=WAREHOUSE_POOL, outlets=[PUBLISHED_WAREHOUSE])
+    def publish(build_id: str) -> str:
+        from bcd35 import nightly
+
+        return nightly.publish(_home(), _run_id(), build_id)
+
+    publish(audit(build(ingest())))
+
+
+bcd35_nightly()
