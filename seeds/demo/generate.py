@@ -184,20 +184,82 @@ def csv_bytes(
 # People (all names are fictional)
 # --------------------------------------------------------------------------------------------
 FAMILY = [
-    ("Nguyễn", 14), ("Trần", 6), ("Lê", 5), ("Hoàng", 5), ("Phạm", 4), ("Đỗ", 3), ("Vũ", 3),
-    ("Bùi", 2), ("Đặng", 2), ("Ngô", 2), ("Dương", 2), ("Ma", 3), ("Hà", 2), ("Nông", 2),
-    ("Triệu", 2), ("Bàn", 1), ("Lục", 1), ("Chu", 1), ("Lý", 2), ("Quan", 1),
+    ("Nguyễn", 14),
+    ("Trần", 6),
+    ("Lê", 5),
+    ("Hoàng", 5),
+    ("Phạm", 4),
+    ("Đỗ", 3),
+    ("Vũ", 3),
+    ("Bùi", 2),
+    ("Đặng", 2),
+    ("Ngô", 2),
+    ("Dương", 2),
+    ("Ma", 3),
+    ("Hà", 2),
+    ("Nông", 2),
+    ("Triệu", 2),
+    ("Bàn", 1),
+    ("Lục", 1),
+    ("Chu", 1),
+    ("Lý", 2),
+    ("Quan", 1),
 ]
 MALE_MIDDLE = ["Văn", "Văn", "Đức", "Minh", "Quang", "Xuân", "Hữu", "Thanh", "Ngọc", "Tiến"]
 FEMALE_MIDDLE = ["Thị", "Thị", "Thu", "Thanh", "Ngọc", "Hồng", "Phương", "Thị Thu", "Thị Hồng"]
 MALE_GIVEN = [
-    "Hùng", "Tuấn", "Dũng", "Hải", "Cường", "Sơn", "Bình", "Nam", "Quân", "Hiếu", "Long",
-    "Thắng", "Trung", "Kiên", "Toàn", "Phong", "Huy", "Đạt", "Khánh", "Tùng", "Việt", "Lâm",
-    "Mạnh", "Thành", "Tâm", "Nghĩa", "Chiến", "Vượng",
+    "Hùng",
+    "Tuấn",
+    "Dũng",
+    "Hải",
+    "Cường",
+    "Sơn",
+    "Bình",
+    "Nam",
+    "Quân",
+    "Hiếu",
+    "Long",
+    "Thắng",
+    "Trung",
+    "Kiên",
+    "Toàn",
+    "Phong",
+    "Huy",
+    "Đạt",
+    "Khánh",
+    "Tùng",
+    "Việt",
+    "Lâm",
+    "Mạnh",
+    "Thành",
+    "Tâm",
+    "Nghĩa",
+    "Chiến",
+    "Vượng",
 ]
 FEMALE_GIVEN = [
-    "Lan", "Hương", "Hà", "Thảo", "Trang", "Phương", "Linh", "Hạnh", "Yến", "Mai", "Nga",
-    "Huyền", "Thủy", "Loan", "Oanh", "Nhung", "Dung", "Vân", "Quyên", "Ngân", "Hiền", "Thơm",
+    "Lan",
+    "Hương",
+    "Hà",
+    "Thảo",
+    "Trang",
+    "Phương",
+    "Linh",
+    "Hạnh",
+    "Yến",
+    "Mai",
+    "Nga",
+    "Huyền",
+    "Thủy",
+    "Loan",
+    "Oanh",
+    "Nhung",
+    "Dung",
+    "Vân",
+    "Quyên",
+    "Ngân",
+    "Hiền",
+    "Thơm",
 ]
 
 
@@ -257,15 +319,23 @@ class Formats:
         base = {"font_name": "Times New Roman", "font_size": 12}
         self.title = wb.add_format({**base, "bold": True, "align": "center", "font_size": 13})
         self.header = wb.add_format(
-            {**base, "bold": True, "align": "center", "valign": "vcenter", "border": 1,
-             "text_wrap": True, "bg_color": "#DDEBF7"}
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "valign": "vcenter",
+                "border": 1,
+                "text_wrap": True,
+                "bg_color": "#DDEBF7",
+            }
         )
         self.text = wb.add_format({**base, "border": 1})
         self.wrap = wb.add_format({**base, "border": 1, "text_wrap": True})
         self.int = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
         self.plain_int = wb.add_format({**base, "border": 1, "num_format": "0"})
-        self.date = wb.add_format({**base, "border": 1, "num_format": "dd/mm/yyyy",
-                                   "align": "center"})
+        self.date = wb.add_format(
+            {**base, "border": 1, "num_format": "dd/mm/yyyy", "align": "center"}
+        )
 
 
 def write_cell(ws, fmt: Formats, r: int, c: int, value: object, kind: str) -> None:
@@ -305,8 +375,16 @@ def write_table(
 # 1. meeting_log
 # --------------------------------------------------------------------------------------------
 MEETING_HEADER = [
-    "STT", "Ngày", "Tên hội nghị", "Loại hội nghị", "Đơn vị tổ chức", "Xã/Thị trấn",
-    "Hình thức", "Chủ trì", "Số đại biểu", "Ghi chú",
+    "STT",
+    "Ngày",
+    "Tên hội nghị",
+    "Loại hội nghị",
+    "Đơn vị tổ chức",
+    "Xã/Thị trấn",
+    "Hình thức",
+    "Chủ trì",
+    "Số đại biểu",
+    "Ghi chú",
 ]
 TTTS = "Thông tin thời sự"
 TTTS_ALIASES = ["Hội nghị thông tin thời sự trong Đảng", "TTTS"]
@@ -445,8 +523,15 @@ def build_meetings(
                 form=meeting_form(rng, False),
                 chair=off.commune(c),
                 delegates=rng.randint(35, 140),
-                note=rng.choice(["", "", "", "Lồng ghép sinh hoạt chi bộ định kỳ",
-                                 "Tổ chức tại hội trường UBND xã"]),
+                note=rng.choice(
+                    [
+                        "",
+                        "",
+                        "",
+                        "Lồng ghép sinh hoạt chi bộ định kỳ",
+                        "Tổ chức tại hội trường UBND xã",
+                    ]
+                ),
             )
             if c.prefix == "Thị trấn" and meeting.note.endswith("UBND xã"):
                 meeting.note = "Tổ chức tại hội trường UBND thị trấn"
@@ -459,109 +544,257 @@ def build_meetings(
                     duplicated.append(meeting)
 
     # --- other kinds: 38 in the XLSX log, 2 more in the supplement ----------------------
-    def district_meeting(day: date, name: str, kind: str, organiser: str, lo: int, hi: int,
-                         chair: str | None = None, note: str = "") -> Meeting:
-        return Meeting(day, name, kind, organiser, DISTRICT, meeting_form(rng, True),
-                       chair or off.district(rng), rng.randint(lo, hi), note)
+    def district_meeting(
+        day: date,
+        name: str,
+        kind: str,
+        organiser: str,
+        lo: int,
+        hi: int,
+        chair: str | None = None,
+        note: str = "",
+    ) -> Meeting:
+        return Meeting(
+            day,
+            name,
+            kind,
+            organiser,
+            DISTRICT,
+            meeting_form(rng, True),
+            chair or off.district(rng),
+            rng.randint(lo, hi),
+            note,
+        )
 
-    def commune_meeting(c: Commune, day: date, name: str, kind: str, lo: int, hi: int,
-                        organiser: str | None = None, chair: str | None = None,
-                        note: str = "") -> Meeting:
-        return Meeting(day, name, kind, organiser or c.party_committee, commune_label(rng, c),
-                       meeting_form(rng, False), chair or off.commune(c), rng.randint(lo, hi),
-                       note)
+    def commune_meeting(
+        c: Commune,
+        day: date,
+        name: str,
+        kind: str,
+        lo: int,
+        hi: int,
+        organiser: str | None = None,
+        chair: str | None = None,
+        note: str = "",
+    ) -> Meeting:
+        return Meeting(
+            day,
+            name,
+            kind,
+            organiser or c.party_committee,
+            commune_label(rng, c),
+            meeting_form(rng, False),
+            chair or off.commune(c),
+            rng.randint(lo, hi),
+            note,
+        )
 
     pick = rng.sample(list(COMMUNES), len(COMMUNES))
     # Báo cáo viên (6)
     for q in range(1, 5):
         start, _ = quarter_bounds(q)
-        xlsx.append(district_meeting(
-            weekday_between(rng, start + timedelta(days=15), start + timedelta(days=40)),
-            f"Hội nghị báo cáo viên quý {ROMAN[q]}/{YEAR}", "Báo cáo viên",
-            "Ban Tuyên giáo Huyện ủy", 60, 120, chair=off.propaganda()))
+        xlsx.append(
+            district_meeting(
+                weekday_between(rng, start + timedelta(days=15), start + timedelta(days=40)),
+                f"Hội nghị báo cáo viên quý {ROMAN[q]}/{YEAR}",
+                "Báo cáo viên",
+                "Ban Tuyên giáo Huyện ủy",
+                60,
+                120,
+                chair=off.propaganda(),
+            )
+        )
     for c, m in ((pick[0], 5), (pick[1], 10)):
-        xlsx.append(commune_meeting(
-            c, weekday_between(rng, date(YEAR, m, 3), date(YEAR, m, 25)),
-            f"Hội nghị báo cáo viên cơ sở tháng {m}/{YEAR}", "Báo cáo viên", 25, 60))
+        xlsx.append(
+            commune_meeting(
+                c,
+                weekday_between(rng, date(YEAR, m, 3), date(YEAR, m, 25)),
+                f"Hội nghị báo cáo viên cơ sở tháng {m}/{YEAR}",
+                "Báo cáo viên",
+                25,
+                60,
+            )
+        )
     # Sơ kết, tổng kết (6)
-    xlsx.append(district_meeting(
-        weekday_between(rng, date(YEAR, 7, 8), date(YEAR, 7, 19)),
-        f"Hội nghị sơ kết công tác 6 tháng đầu năm {YEAR} Ban Chỉ đạo 35 huyện",
-        "Sơ kết, tổng kết", "Ban Chỉ đạo 35 huyện", 80, 150))
-    xlsx.append(district_meeting(
-        date(YEAR, 12, 27),
-        f"Hội nghị tổng kết công tác năm {YEAR} Ban Chỉ đạo 35 huyện",
-        "Sơ kết, tổng kết", "Ban Chỉ đạo 35 huyện", 120, 200,
-        chair=f"Đ/c {off.head}, Phó Bí thư Thường trực Huyện ủy, Trưởng Ban Chỉ đạo 35 huyện",
-        note="Trao khen thưởng 3 tập thể, biểu dương 2 cá nhân"))
+    xlsx.append(
+        district_meeting(
+            weekday_between(rng, date(YEAR, 7, 8), date(YEAR, 7, 19)),
+            f"Hội nghị sơ kết công tác 6 tháng đầu năm {YEAR} Ban Chỉ đạo 35 huyện",
+            "Sơ kết, tổng kết",
+            "Ban Chỉ đạo 35 huyện",
+            80,
+            150,
+        )
+    )
+    xlsx.append(
+        district_meeting(
+            date(YEAR, 12, 27),
+            f"Hội nghị tổng kết công tác năm {YEAR} Ban Chỉ đạo 35 huyện",
+            "Sơ kết, tổng kết",
+            "Ban Chỉ đạo 35 huyện",
+            120,
+            200,
+            chair=f"Đ/c {off.head}, Phó Bí thư Thường trực Huyện ủy, Trưởng Ban Chỉ đạo 35 huyện",
+            note="Trao khen thưởng 3 tập thể, biểu dương 2 cá nhân",
+        )
+    )
     tan_yen = COMMUNE_BY_NAME["Tân Yên"]
-    xlsx.append(commune_meeting(
-        tan_yen, weekday_between(rng, date(YEAR, 7, 1), date(YEAR, 7, 12)),
-        f"Hội nghị sơ kết 6 tháng đầu năm {YEAR} Ban Chỉ đạo 35 thị trấn", "Sơ kết, tổng kết",
-        40, 80))
+    xlsx.append(
+        commune_meeting(
+            tan_yen,
+            weekday_between(rng, date(YEAR, 7, 1), date(YEAR, 7, 12)),
+            f"Hội nghị sơ kết 6 tháng đầu năm {YEAR} Ban Chỉ đạo 35 thị trấn",
+            "Sơ kết, tổng kết",
+            40,
+            80,
+        )
+    )
     for c in pick[2:5]:
-        xlsx.append(commune_meeting(
-            c, weekday_between(rng, date(YEAR, 12, 9), date(YEAR, 12, 24)),
-            f"Hội nghị tổng kết công tác năm {YEAR} Ban Chỉ đạo 35 xã", "Sơ kết, tổng kết",
-            30, 70))
+        xlsx.append(
+            commune_meeting(
+                c,
+                weekday_between(rng, date(YEAR, 12, 9), date(YEAR, 12, 24)),
+                f"Hội nghị tổng kết công tác năm {YEAR} Ban Chỉ đạo 35 xã",
+                "Sơ kết, tổng kết",
+                30,
+                70,
+            )
+        )
     # Tập huấn (8)
     for c, m in ((pick[5], 3), (pick[6], 4), (pick[7], 8), (pick[8], 9)):
-        xlsx.append(Meeting(
-            weekday_between(rng, date(YEAR, m, 4), date(YEAR, m, 26)),
-            f"Tập huấn kỹ năng tuyên truyền trên không gian mạng cho cộng tác viên cụm {c.full}",
-            "Tập huấn", "Ban Tuyên giáo Huyện ủy", commune_label(rng, c), "Trực tiếp",
-            off.propaganda(), rng.randint(45, 110), f"Cụm {c.name} và các xã lân cận"))
-    xlsx.append(district_meeting(
-        weekday_between(rng, date(YEAR, 6, 3), date(YEAR, 6, 21)),
-        f"Tập huấn nghiệp vụ công tác tuyên giáo cơ sở năm {YEAR}", "Tập huấn",
-        "Ban Tuyên giáo Huyện ủy", 90, 180, chair=off.propaganda()))
+        xlsx.append(
+            Meeting(
+                weekday_between(rng, date(YEAR, m, 4), date(YEAR, m, 26)),
+                "Tập huấn kỹ năng tuyên truyền trên không gian mạng cho cộng tác viên"
+                f" cụm {c.full}",
+                "Tập huấn",
+                "Ban Tuyên giáo Huyện ủy",
+                commune_label(rng, c),
+                "Trực tiếp",
+                off.propaganda(),
+                rng.randint(45, 110),
+                f"Cụm {c.name} và các xã lân cận",
+            )
+        )
+    xlsx.append(
+        district_meeting(
+            weekday_between(rng, date(YEAR, 6, 3), date(YEAR, 6, 21)),
+            f"Tập huấn nghiệp vụ công tác tuyên giáo cơ sở năm {YEAR}",
+            "Tập huấn",
+            "Ban Tuyên giáo Huyện ủy",
+            90,
+            180,
+            chair=off.propaganda(),
+        )
+    )
     for c, m in ((pick[9], 5), (pick[10], 7), (pick[11], 10)):
-        xlsx.append(commune_meeting(
-            c, weekday_between(rng, date(YEAR, m, 2), date(YEAR, m, 27)),
-            "Tập huấn kỹ năng nhận diện, phản bác thông tin xấu, độc trên mạng xã hội",
-            "Tập huấn", 30, 75))
+        xlsx.append(
+            commune_meeting(
+                c,
+                weekday_between(rng, date(YEAR, m, 2), date(YEAR, m, 27)),
+                "Tập huấn kỹ năng nhận diện, phản bác thông tin xấu, độc trên mạng xã hội",
+                "Tập huấn",
+                30,
+                75,
+            )
+        )
     # Khác (18)
-    xlsx.append(district_meeting(
-        weekday_between(rng, date(YEAR, 1, 15), date(YEAR, 1, 26)),
-        f"Hội nghị triển khai kế hoạch hoạt động năm {YEAR} Ban Chỉ đạo 35 huyện", "Khác",
-        "Ban Chỉ đạo 35 huyện", 60, 120))
+    xlsx.append(
+        district_meeting(
+            weekday_between(rng, date(YEAR, 1, 15), date(YEAR, 1, 26)),
+            f"Hội nghị triển khai kế hoạch hoạt động năm {YEAR} Ban Chỉ đạo 35 huyện",
+            "Khác",
+            "Ban Chỉ đạo 35 huyện",
+            60,
+            120,
+        )
+    )
     for q in range(1, 5):
         start, end = quarter_bounds(q)
-        xlsx.append(district_meeting(
-            weekday_between(rng, end - timedelta(days=20), end - timedelta(days=5)),
-            f"Hội nghị giao ban Ban Chỉ đạo 35 huyện quý {ROMAN[q]}/{YEAR}", "Khác",
-            "Ban Chỉ đạo 35 huyện", 20, 45))
-        xlsx.append(district_meeting(
-            weekday_between(rng, start + timedelta(days=5), start + timedelta(days=25)),
-            f"Hội nghị giao ban tình hình dư luận xã hội quý {ROMAN[q]}/{YEAR}", "Khác",
-            "Ban Tuyên giáo Huyện ủy", 20, 50, chair=off.propaganda()))
+        xlsx.append(
+            district_meeting(
+                weekday_between(rng, end - timedelta(days=20), end - timedelta(days=5)),
+                f"Hội nghị giao ban Ban Chỉ đạo 35 huyện quý {ROMAN[q]}/{YEAR}",
+                "Khác",
+                "Ban Chỉ đạo 35 huyện",
+                20,
+                45,
+            )
+        )
+        xlsx.append(
+            district_meeting(
+                weekday_between(rng, start + timedelta(days=5), start + timedelta(days=25)),
+                f"Hội nghị giao ban tình hình dư luận xã hội quý {ROMAN[q]}/{YEAR}",
+                "Khác",
+                "Ban Tuyên giáo Huyện ủy",
+                20,
+                50,
+                chair=off.propaganda(),
+            )
+        )
     for m, ordinal in ((3, "lần thứ chín"), (11, "lần thứ mười")):
-        xlsx.append(district_meeting(
-            weekday_between(rng, date(YEAR, m, 5), date(YEAR, m, 22)),
-            f"Hội nghị học tập, quán triệt Nghị quyết Hội nghị {ordinal} Ban Chấp hành Trung ương"
-            " Đảng khóa XIII", "Khác", "Ban Thường vụ Huyện ủy", 220, 300,
-            note="Điểm cầu huyện và 18 điểm cầu xã, thị trấn"))
+        xlsx.append(
+            district_meeting(
+                weekday_between(rng, date(YEAR, m, 5), date(YEAR, m, 22)),
+                f"Hội nghị học tập, quán triệt Nghị quyết Hội nghị {ordinal}"
+                " Ban Chấp hành Trung ương Đảng khóa XIII",
+                "Khác",
+                "Ban Thường vụ Huyện ủy",
+                220,
+                300,
+                note="Điểm cầu huyện và 18 điểm cầu xã, thị trấn",
+            )
+        )
     for c, m in ((pick[12], 4), (pick[13], 6), (pick[14], 8), (pick[15], 11)):
-        xlsx.append(commune_meeting(
-            c, weekday_between(rng, date(YEAR, m, 3), date(YEAR, m, 26)),
-            "Hội nghị đối thoại giữa người đứng đầu cấp ủy, chính quyền với Nhân dân", "Khác",
-            80, 160))
+        xlsx.append(
+            commune_meeting(
+                c,
+                weekday_between(rng, date(YEAR, m, 3), date(YEAR, m, 26)),
+                "Hội nghị đối thoại giữa người đứng đầu cấp ủy, chính quyền với Nhân dân",
+                "Khác",
+                80,
+                160,
+            )
+        )
     for c, m in ((pick[16], 2), (pick[17], 5), (pick[0], 9)):
-        xlsx.append(commune_meeting(
-            c, weekday_between(rng, date(YEAR, m, 5), date(YEAR, m, 26)),
-            "Hội nghị tuyên truyền bảo vệ nền tảng tư tưởng của Đảng", "Khác", 40, 120))
+        xlsx.append(
+            commune_meeting(
+                c,
+                weekday_between(rng, date(YEAR, m, 5), date(YEAR, m, 26)),
+                "Hội nghị tuyên truyền bảo vệ nền tảng tư tưởng của Đảng",
+                "Khác",
+                40,
+                120,
+            )
+        )
 
     thai_son = COMMUNE_BY_NAME["Thái Sơn"]
-    csv_only.append(commune_meeting(
-        thai_son, weekday_between(rng, date(YEAR, 11, 4), date(YEAR, 11, 15)),
-        "Hội nghị tuyên truyền công tác giải phóng mặt bằng Dự án đường cao tốc Tuyên Quang"
-        " - Hà Giang", "Khác", 90, 180, note="Bổ sung sau khi khóa sổ"))
+    csv_only.append(
+        commune_meeting(
+            thai_son,
+            weekday_between(rng, date(YEAR, 11, 4), date(YEAR, 11, 15)),
+            "Hội nghị tuyên truyền công tác giải phóng mặt bằng Dự án đường cao tốc Tuyên Quang"
+            " - Hà Giang",
+            "Khác",
+            90,
+            180,
+            note="Bổ sung sau khi khóa sổ",
+        )
+    )
     minh_dan = COMMUNE_BY_NAME["Minh Dân"]
-    csv_only.append(commune_meeting(
-        minh_dan, weekday_between(rng, date(YEAR, 11, 18), date(YEAR, 11, 29)),
-        "Tập huấn kỹ năng viết tin bài tuyên truyền trên mạng xã hội", "Tập huấn", 30, 60,
-        organiser="Ban Tuyên giáo Huyện ủy", chair=off.propaganda(),
-        note="Bổ sung sau khi khóa sổ"))
+    csv_only.append(
+        commune_meeting(
+            minh_dan,
+            weekday_between(rng, date(YEAR, 11, 18), date(YEAR, 11, 29)),
+            "Tập huấn kỹ năng viết tin bài tuyên truyền trên mạng xã hội",
+            "Tập huấn",
+            30,
+            60,
+            organiser="Ban Tuyên giáo Huyện ủy",
+            chair=off.propaganda(),
+            note="Bổ sung sau khi khóa sổ",
+        )
+    )
 
     xlsx.sort(key=lambda m: (m.day, m.name, m.organiser))
     supplement = sorted(csv_only + duplicated, key=lambda m: (m.day, m.name, m.organiser))
@@ -569,8 +802,18 @@ def build_meetings(
 
 
 def meeting_cells(m: Meeting, stt: int) -> list[object]:
-    return [stt, m.day, m.name, m.kind, m.organiser, m.commune, m.form, m.chair, m.delegates,
-            m.note]
+    return [
+        stt,
+        m.day,
+        m.name,
+        m.kind,
+        m.organiser,
+        m.commune,
+        m.form,
+        m.chair,
+        m.delegates,
+        m.note,
+    ]
 
 
 def write_meetings_xlsx(path: Path, meetings: Sequence[Meeting]) -> None:
@@ -580,16 +823,24 @@ def write_meetings_xlsx(path: Path, meetings: Sequence[Meeting]) -> None:
     ws.merge_range(0, 0, 0, 9, "BAN CHỈ ĐẠO 35 HUYỆN HÀM YÊN", fmt.title)
     ws.merge_range(1, 0, 1, 9, f"SỔ THEO DÕI HỘI NGHỊ NĂM {YEAR}", fmt.title)
     columns = [
-        ("STT", "year", 6), ("Ngày", "date", 12), ("Tên hội nghị", "wrap", 60),
-        ("Loại hội nghị", "text", 24), ("Đơn vị tổ chức", "text", 34),
-        ("Xã/Thị trấn", "text", 16), ("Hình thức", "text", 18), ("Chủ trì", "wrap", 50),
-        ("Số đại biểu", "int", 11), ("Ghi chú", "wrap", 34),
+        ("STT", "year", 6),
+        ("Ngày", "date", 12),
+        ("Tên hội nghị", "wrap", 60),
+        ("Loại hội nghị", "text", 24),
+        ("Đơn vị tổ chức", "text", 34),
+        ("Xã/Thị trấn", "text", 16),
+        ("Hình thức", "text", 18),
+        ("Chủ trì", "wrap", 50),
+        ("Số đại biểu", "int", 11),
+        ("Ghi chú", "wrap", 34),
     ]
     write_table(ws, fmt, 3, columns, [meeting_cells(m, i) for i, m in enumerate(meetings, 1)])
     # A reference sheet the loader must ignore (its header matches no kind).
     ref = wb.add_worksheet("Danh mục xã, thị trấn")
     write_table(
-        ref, fmt, 0,
+        ref,
+        fmt,
+        0,
         [("Mã ĐVHC", "text", 10), ("Tên đơn vị hành chính", "text", 26), ("Cấp", "text", 10)],
         [[c.code, c.full, c.prefix] for c in COMMUNES],
     )
@@ -609,7 +860,11 @@ def meetings_csv(meetings: Sequence[Meeting]) -> bytes:
 # 2. commendation
 # --------------------------------------------------------------------------------------------
 COMMENDATION_HEADER = [
-    "Năm thành tích", "Hình thức", "Đối tượng", "Tên tập thể/cá nhân", "Số quyết định",
+    "Năm thành tích",
+    "Hình thức",
+    "Đối tượng",
+    "Tên tập thể/cá nhân",
+    "Số quyết định",
     "Ngày quyết định",
 ]
 
@@ -638,8 +893,11 @@ def write_commendation_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> Non
     fmt = Formats(wb)
     ws = wb.add_worksheet("Khen thưởng")
     columns = [
-        ("Năm thành tích", "year", 14), ("Hình thức", "text", 14), ("Đối tượng", "text", 11),
-        ("Tên tập thể/cá nhân", "text", 38), ("Số quyết định", "text", 15),
+        ("Năm thành tích", "year", 14),
+        ("Hình thức", "text", 14),
+        ("Đối tượng", "text", 11),
+        ("Tên tập thể/cá nhân", "text", 38),
+        ("Số quyết định", "text", 15),
         ("Ngày quyết định", "date", 15),
     ]
     write_table(ws, fmt, 0, columns, rows)
@@ -650,8 +908,15 @@ def write_commendation_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> Non
 # 3. bulletin_issue and 4. bulletin_distribution
 # --------------------------------------------------------------------------------------------
 BULLETIN_HEADER = [
-    "Tên ấn phẩm", "Năm", "Số", "Tháng phát hành", "Số lượng in", "Ngày phát hành", "Số trang",
-    "Đơn vị in", "Kinh phí",
+    "Tên ấn phẩm",
+    "Năm",
+    "Số",
+    "Tháng phát hành",
+    "Số lượng in",
+    "Ngày phát hành",
+    "Số trang",
+    "Đơn vị in",
+    "Kinh phí",
 ]
 DISTRIBUTION_HEADER = ["Tên ấn phẩm", "Năm", "Số", "Đơn vị nhận", "Số lượng", "Xã/Thị trấn"]
 PRINT_RUN_TOTAL = 9960
@@ -705,8 +970,9 @@ def build_issues(rng: random.Random) -> list[Issue]:
         recipients: list[tuple[str, float, str]] = []
         for c in COMMUNES:
             label = commune_label(rng, c)
-            recipients.append((c.party_committee, commune_weight[c.name] * rng.uniform(0.95, 1.05),
-                               label))
+            recipients.append(
+                (c.party_committee, commune_weight[c.name] * rng.uniform(0.95, 1.05), label)
+            )
         for name, w in DISTRICT_RECIPIENTS:
             recipients.append((name, w * rng.uniform(0.9, 1.1), DISTRICT))
         counts = allocate(copies, [w for _, w, _ in recipients])
@@ -731,16 +997,30 @@ def write_bulletin_xlsx(path: Path, issues: Sequence[Issue]) -> None:
     wb = new_workbook(path, "Sổ xuất bản Bản tin huyện Hàm Yên năm 2024")
     fmt = Formats(wb)
     ws = wb.add_worksheet("Sổ xuất bản")
-    ws.merge_range(0, 0, 0, 8, f"SỔ XUẤT BẢN \"BẢN TIN HUYỆN HÀM YÊN\" NĂM {YEAR}", fmt.title)
+    ws.merge_range(0, 0, 0, 8, f'SỔ XUẤT BẢN "BẢN TIN HUYỆN HÀM YÊN" NĂM {YEAR}', fmt.title)
     columns = [
-        ("Tên ấn phẩm", "text", 24), ("Năm", "year", 8), ("Số", "year", 6),
-        ("Tháng phát hành", "text", 15), ("Số lượng in", "int", 12),
-        ("Ngày phát hành", "date", 15), ("Số trang", "year", 9), ("Đơn vị in", "text", 28),
+        ("Tên ấn phẩm", "text", 24),
+        ("Năm", "year", 8),
+        ("Số", "year", 6),
+        ("Tháng phát hành", "text", 15),
+        ("Số lượng in", "int", 12),
+        ("Ngày phát hành", "date", 15),
+        ("Số trang", "year", 9),
+        ("Đơn vị in", "text", 28),
         ("Kinh phí", "text", 14),
     ]
     rows = [
-        [BULLETIN_NAME, YEAR, i.number, f"{i.month:02d}/{YEAR}", i.copies, i.released, i.pages,
-         PRINTER, vn_int(i.cost)]
+        [
+            BULLETIN_NAME,
+            YEAR,
+            i.number,
+            f"{i.month:02d}/{YEAR}",
+            i.copies,
+            i.released,
+            i.pages,
+            PRINTER,
+            vn_int(i.cost),
+        ]
         for i in issues
     ]
     write_table(ws, fmt, 1, columns, rows)
@@ -760,16 +1040,41 @@ def distribution_csv(issues: Sequence[Issue]) -> bytes:
 # 5. meta_posts
 # --------------------------------------------------------------------------------------------
 META_HEAD = [
-    "Post ID", "Page ID", "Page name", "Title", "Description", "Duration (sec)", "Publish time",
-    "Caption type", "Permalink", "Is crosspost", "Is share", "Post type", "Languages",
-    "Custom labels", "Funded content status", "Data comment", "Date",
+    "Post ID",
+    "Page ID",
+    "Page name",
+    "Title",
+    "Description",
+    "Duration (sec)",
+    "Publish time",
+    "Caption type",
+    "Permalink",
+    "Is crosspost",
+    "Is share",
+    "Post type",
+    "Languages",
+    "Custom labels",
+    "Funded content status",
+    "Data comment",
+    "Date",
 ]
 META_METRICS = [
-    "Impressions", "Reach", "Reactions, Comments and Shares", "Reactions", "Comments", "Shares",
-    "Total clicks", "Link Clicks", "Other Clicks",
+    "Impressions",
+    "Reach",
+    "Reactions, Comments and Shares",
+    "Reactions",
+    "Comments",
+    "Shares",
+    "Total clicks",
+    "Link Clicks",
+    "Other Clicks",
     "Matched Audience Targeting Consumption (Photo Click)",
-    "Negative feedback from users: Hide all", "Seconds viewed", "Average Seconds viewed",
-    "Estimated earnings (USD)", "Ad CPM (USD)", "Ad impressions",
+    "Negative feedback from users: Hide all",
+    "Seconds viewed",
+    "Average Seconds viewed",
+    "Estimated earnings (USD)",
+    "Ad CPM (USD)",
+    "Ad impressions",
 ]
 RCS = "Reactions, Comments and Shares"
 
@@ -823,7 +1128,7 @@ TOPICS = [
     "Cảnh giác với thông tin xấu, độc, tin giả trên mạng xã hội",
     "Hội nghị thông tin thời sự trong Đảng tại {c}",
     "Phát triển vùng cam sành Hàm Yên theo hướng hàng hóa, bền vững",
-    "{c} ra quân hưởng ứng phong trào \"Lấy cái đẹp dẹp cái xấu\"",
+    '{c} ra quân hưởng ứng phong trào "Lấy cái đẹp dẹp cái xấu"',
     "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
     "Chuyển đổi số: người dân {c} sử dụng dịch vụ công trực tuyến",
     "Đoàn viên, thanh niên Hàm Yên lan tỏa thông tin tích cực trên mạng xã hội",
@@ -841,7 +1146,7 @@ def post_text(rng: random.Random, d: date) -> tuple[str, str]:
         [
             "Thực hiện Nghị quyết số 35-NQ/TW, các cấp ủy, tổ chức đảng trên địa bàn tiếp tục "
             "đổi mới nội dung, hình thức tuyên truyền.",
-            "Mỗi cán bộ, đảng viên là một \"chiến sĩ\" trên mặt trận tư tưởng, văn hóa.",
+            'Mỗi cán bộ, đảng viên là một "chiến sĩ" trên mặt trận tư tưởng, văn hóa.',
             "👉 Mời bạn đọc theo dõi, chia sẻ để lan tỏa thông tin tích cực.",
             "Ảnh: Ban Tuyên giáo Huyện ủy.",
             "📌 Thông tin chính thống, kịp thời, chính xác.",
@@ -877,8 +1182,10 @@ def build_posts(rng: random.Random) -> list[Post]:
             headline, desc = post_text(rng, d)
             if d == date(YEAR, 1, 1) and minute == 5:
                 ptype, headline = "Photos", "Chúc mừng năm mới 2024"
-                desc = ("🎉 Ban Chỉ đạo 35 huyện Hàm Yên kính chúc cán bộ, đảng viên và Nhân dân "
-                        "các dân tộc huyện Hàm Yên năm mới 2024 mạnh khỏe, hạnh phúc!")
+                desc = (
+                    "🎉 Ban Chỉ đạo 35 huyện Hàm Yên kính chúc cán bộ, đảng viên và Nhân dân "
+                    "các dân tộc huyện Hàm Yên năm mới 2024 mạnh khỏe, hạnh phúc!"
+                )
             is_video = ptype in ("Videos", "Reels")
             duration = rng.randint(20, 240) if is_video else 0
             pid = str(post_id)
@@ -1016,15 +1323,26 @@ def build_exports(
 # 6. collaborator_shares
 # --------------------------------------------------------------------------------------------
 SHARES_HEADER = [
-    "Ngày", "Cộng tác viên", "Đơn vị", "Nền tảng", "Liên kết chia sẻ", "Lượt tiếp cận",
-    "Lượt tương tác", "Bài gốc", "Ghi chú",
+    "Ngày",
+    "Cộng tác viên",
+    "Đơn vị",
+    "Nền tảng",
+    "Liên kết chia sẻ",
+    "Lượt tiếp cận",
+    "Lượt tương tác",
+    "Bài gốc",
+    "Ghi chú",
 ]
 DISTINCT_SHARES_2024 = 873
 SHARE_SUM_TARGET = 2_436_000
 PLATFORMS = [("Facebook", 70), ("Zalo", 12), ("TikTok", 9), ("YouTube", 5), ("Khác", 4)]
 SHARE_UNITS_DISTRICT = [
-    "Huyện đoàn Hàm Yên", "Hội Cựu chiến binh huyện", "Hội Liên hiệp Phụ nữ huyện",
-    "Công an huyện", "Ban Tuyên giáo Huyện ủy", "Trung tâm Văn hóa - Truyền thông huyện",
+    "Huyện đoàn Hàm Yên",
+    "Hội Cựu chiến binh huyện",
+    "Hội Liên hiệp Phụ nữ huyện",
+    "Công an huyện",
+    "Ban Tuyên giáo Huyện ủy",
+    "Trung tâm Văn hóa - Truyền thông huyện",
 ]
 TOKEN_CHARS = "abcdefghijkmnpqrstuvwxyz23456789"
 
@@ -1049,9 +1367,17 @@ class Share:
     note: str = ""
 
     def cells(self, link: str | None = None) -> list[object]:
-        return [self.day, self.who.name, self.who.unit, self.platform,
-                self.link if link is None else link, self.reach, self.interactions, self.source,
-                self.note]
+        return [
+            self.day,
+            self.who.name,
+            self.who.unit,
+            self.platform,
+            self.link if link is None else link,
+            self.reach,
+            self.interactions,
+            self.source,
+            self.note,
+        ]
 
 
 def build_collaborators(rng: random.Random, names: NameBook) -> list[Collaborator]:
@@ -1108,8 +1434,15 @@ def build_shares(
         spread = {"Facebook": 1.0, "Zalo": 0.6, "TikTok": 1.6, "YouTube": 0.9, "Khác": 0.4}
         reach = rng.lognormvariate(7.55, 0.8) * spread[platform]
         inter = reach * rng.uniform(0.03, 0.12)
-        return Share(d, who, platform, share_link(rng, platform, who, used),
-                     int(reach * 1000), int(inter * 1000), source_for(d))
+        return Share(
+            d,
+            who,
+            platform,
+            share_link(rng, platform, who, used),
+            int(reach * 1000),
+            int(inter * 1000),
+            source_for(d),
+        )
 
     # December 2023 shares (reported late, first file).
     dec: list[Share] = []
@@ -1142,8 +1475,14 @@ def build_shares(
     first = [s for s in shares if s.day.month <= 6]
     second = [s for s in shares if s.day.month >= 7]
     for s in rng.sample(shares, 25):
-        s.note = rng.choice(["Chia sẻ vào nhóm Zalo thôn", "Kèm bình luận định hướng",
-                             "Đăng lại trên trang cá nhân", "Chia sẻ vào nhóm Facebook của xã"])
+        s.note = rng.choice(
+            [
+                "Chia sẻ vào nhóm Zalo thôn",
+                "Kèm bình luận định hướng",
+                "Đăng lại trên trang cá nhân",
+                "Chia sẻ vào nhóm Facebook của xã",
+            ]
+        )
 
     # Planted duplicates: the same share reported twice, link written differently.
     d1 = rng.choice([s for s in first if s.platform == "Facebook"])
@@ -1174,9 +1513,15 @@ def write_shares_xlsx(path: Path, rows: Sequence[Sequence[object]]) -> None:
     fmt = Formats(wb)
     ws = wb.add_worksheet("CTV 6 tháng đầu 2024")
     columns = [
-        ("Ngày", "date", 12), ("Cộng tác viên", "text", 24), ("Đơn vị", "text", 30),
-        ("Nền tảng", "text", 10), ("Liên kết chia sẻ", "text", 60), ("Lượt tiếp cận", "int", 13),
-        ("Lượt tương tác", "int", 13), ("Bài gốc", "text", 60), ("Ghi chú", "text", 30),
+        ("Ngày", "date", 12),
+        ("Cộng tác viên", "text", 24),
+        ("Đơn vị", "text", 30),
+        ("Nền tảng", "text", 10),
+        ("Liên kết chia sẻ", "text", 60),
+        ("Lượt tiếp cận", "int", 13),
+        ("Lượt tương tác", "int", 13),
+        ("Bài gốc", "text", 60),
+        ("Ghi chú", "text", 30),
     ]
     write_table(ws, fmt, 0, columns, rows)
     wb.close()
@@ -1187,8 +1532,19 @@ def shares_csv(rows: Sequence[Sequence[object]]) -> bytes:
     for r in rows:
         d, who, unit, platform, link, reach, inter, source, note = r
         assert isinstance(d, date) and isinstance(reach, int) and isinstance(inter, int)
-        out.append([ddmmyyyy(d), str(who), str(unit), str(platform), str(link), vn_count(reach),
-                    vn_count(inter), str(source), str(note)])
+        out.append(
+            [
+                ddmmyyyy(d),
+                str(who),
+                str(unit),
+                str(platform),
+                str(link),
+                vn_count(reach),
+                vn_count(inter),
+                str(source),
+                str(note),
+            ]
+        )
     return csv_bytes(SHARES_HEADER, out, delimiter=";", bom=True)
 
 
@@ -1221,10 +1577,13 @@ def expected_kpis(
     posts = [v for v in latest.values() if v[2].published.year == YEAR]
     n_posts = len(posts)
 
-    shares: dict[str, Sequence[object]] = {}
+    # (date, collaborator, reach + interactions) per share, keyed by the normalised link
+    shares: dict[str, tuple[date, str, int]] = {}
     for r in share_rows:
-        shares[str(r[4]).strip().rstrip("/")] = r
-    year_shares = [r for r in shares.values() if r[0].year == YEAR]  # type: ignore[union-attr]
+        day, who, reach, inter = r[0], r[1], r[5], r[6]
+        assert isinstance(day, date) and isinstance(reach, int) and isinstance(inter, int)
+        shares[str(r[4]).strip().rstrip("/")] = (day, str(who), reach + inter)
+    year_shares = [v for v in shares.values() if v[0].year == YEAR]
 
     def metric(m: dict[str, int | None], k: str) -> int:
         v = m[k]
@@ -1245,8 +1604,8 @@ def expected_kpis(
             for _, m, _ in posts
         ),
         "ctv_tin_bai_chia_se": len(year_shares),
-        "ctv_luot_tiep_can_tuong_tac": sum(int(r[5]) + int(r[6]) for r in year_shares),  # type: ignore[call-overload]
-        "ctv_so_cong_tac_vien": len({str(r[1]) for r in year_shares}),
+        "ctv_luot_tiep_can_tuong_tac": sum(v[2] for v in year_shares),
+        "ctv_so_cong_tac_vien": len({v[1] for v in year_shares}),
         "khen_thuong_tap_the": sum(
             1 for r in commendations if r[0] == YEAR and r[1] == "Khen thưởng" and r[2] == "Tập thể"
         ),
@@ -1290,7 +1649,8 @@ def generate(out: Path) -> Generated:
     assert len(dups) == 2
     result.notes["meeting_duplicates"] = "; ".join(
         f"CSV STT {meetings_sup.index(m) + 1} = XLSX STT {xlsx_stt[m.key()]}: "
-        f"{ddmmyyyy(m.day)} | {m.name} | {m.organiser} | {m.commune}" for m in dups
+        f"{ddmmyyyy(m.day)} | {m.name} | {m.organiser} | {m.commune}"
+        for m in dups
     )
 
     # 2. commendations
@@ -1302,8 +1662,7 @@ def generate(out: Path) -> Generated:
     issues = build_issues(rng)
     write_bulletin_xlsx(out / F_BULLETIN, issues)
     result.files[F_BULLETIN] = len(issues)
-    put(F_DISTRIBUTION, distribution_csv(issues),
-        sum(len(i.distribution) for i in issues))
+    put(F_DISTRIBUTION, distribution_csv(issues), sum(len(i.distribution) for i in issues))
 
     # 5. Meta exports
     posts = build_posts(rng)
@@ -1319,13 +1678,19 @@ def generate(out: Path) -> Generated:
     result.files[F_SHARES_H1] = len(xlsx_rows)
     put(F_SHARES_H2, shares_csv(csv_rows), len(csv_rows))
     dup_links = {s.link for s in dup_shares}
-    where = [f"{F_SHARES_H1} Excel row {i + 2}" for i, r in enumerate(xlsx_rows)
-             if r[4] != str(r[4]).strip().rstrip("/")] + [
-        f"{F_SHARES_H2} line {i + 2}" for i, r in enumerate(csv_rows)
-        if r[4] != str(r[4]).strip().rstrip("/")]
+    where = [
+        f"{F_SHARES_H1} Excel row {i + 2}"
+        for i, r in enumerate(xlsx_rows)
+        if r[4] != str(r[4]).strip().rstrip("/")
+    ] + [
+        f"{F_SHARES_H2} line {i + 2}"
+        for i, r in enumerate(csv_rows)
+        if r[4] != str(r[4]).strip().rstrip("/")
+    ]
     assert len(where) == 3 and len(dup_links) == 3
-    result.notes["share_duplicates"] = "; ".join(where) + " | originals: " + "; ".join(
-        sorted(dup_links))
+    result.notes["share_duplicates"] = (
+        "; ".join(where) + " | originals: " + "; ".join(sorted(dup_links))
+    )
 
     result.kpis = expected_kpis(
         meetings_xlsx, meetings_sup, issues, exports, [*xlsx_rows, *csv_rows], commendations
@@ -1348,11 +1713,16 @@ def check(k: dict[str, int | float]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output folder (default: seeds/demo/inbox)")
-    parser.add_argument("--expected", type=Path, default=None,
-                        help="where to write the expected 2024 KPIs as JSON (default: "
-                             "seeds/demo/expected_kpis_2024.json when --out is the default)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: seeds/demo/inbox)"
+    )
+    parser.add_argument(
+        "--expected",
+        type=Path,
+        default=None,
+        help="where to write the expected 2024 KPIs as JSON (default: "
+        "seeds/demo/expected_kpis_2024.json when --out is the default)",
+    )
     args = parser.parse_args(argv)
     result = generate(args.out)
     expected = args.expected

@@ -28,16 +28,40 @@ EXPECTED_FILE = DEMO / "expected_kpis_2024.json"
 YEAR = 2024
 META_NAME = re.compile(r"^([A-Z][a-z]{2}-\d{2}-\d{4})_([A-Z][a-z]{2}-\d{2}-\d{4})_\d+\.csv$")
 KPI_CODES = [
-    "hoi_nghi_thong_tin_thoi_su", "hoi_nghi_tong_so", "luot_dai_bieu", "ban_tin_so_ky",
-    "ban_tin_so_cuon", "fanpage_tin_bai", "fanpage_tin_bai_binh_quan_ngay",
-    "fanpage_luot_tiep_can", "fanpage_luot_tuong_tac", "ctv_tin_bai_chia_se",
-    "ctv_luot_tiep_can_tuong_tac", "ctv_so_cong_tac_vien", "khen_thuong_tap_the",
+    "hoi_nghi_thong_tin_thoi_su",
+    "hoi_nghi_tong_so",
+    "luot_dai_bieu",
+    "ban_tin_so_ky",
+    "ban_tin_so_cuon",
+    "fanpage_tin_bai",
+    "fanpage_tin_bai_binh_quan_ngay",
+    "fanpage_luot_tiep_can",
+    "fanpage_luot_tuong_tac",
+    "ctv_tin_bai_chia_se",
+    "ctv_luot_tiep_can_tuong_tac",
+    "ctv_so_cong_tac_vien",
+    "khen_thuong_tap_the",
     "bieu_duong_ca_nhan",
 ]
 COMMUNES = [
-    "tân yên", "yên thuận", "bạch xa", "minh khương", "yên lâm", "minh dân", "phù lưu",
-    "minh hương", "yên phú", "tân thành", "bình xa", "thái sơn", "nhân mục", "thành long",
-    "bằng cốc", "thái hòa", "đức ninh", "hùng đức",
+    "tân yên",
+    "yên thuận",
+    "bạch xa",
+    "minh khương",
+    "yên lâm",
+    "minh dân",
+    "phù lưu",
+    "minh hương",
+    "yên phú",
+    "tân thành",
+    "bình xa",
+    "thái sơn",
+    "nhân mục",
+    "thành long",
+    "bằng cốc",
+    "thái hòa",
+    "đức ninh",
+    "hùng đức",
 ]
 # Old-style tone placement at the end of a syllable: "Hoà" = "Hòa" (but "loại" stays).
 OLD_TONES = re.compile(r"o([àáảãạ])(?!\w)")
@@ -59,7 +83,7 @@ def commune_key(value: object) -> str:
     text = norm(value)
     for prefix in ("thị trấn ", "xã ", "tt "):
         if text.startswith(prefix):
-            return text[len(prefix):]
+            return text[len(prefix) :]
     return text
 
 
@@ -167,8 +191,14 @@ def test_expected_json_lists_every_kpi_code_and_readme_states_them(
 # ------------------------------------------------------------------------------------------
 # 2. The SPEC §1 figures, recomputed from the committed files
 # ------------------------------------------------------------------------------------------
-MEETING_COLS = ["Ngày", "Tên hội nghị", "Loại hội nghị", "Đơn vị tổ chức", "Xã/Thị trấn",
-                "Số đại biểu"]
+MEETING_COLS = [
+    "Ngày",
+    "Tên hội nghị",
+    "Loại hội nghị",
+    "Đơn vị tổ chức",
+    "Xã/Thị trấn",
+    "Số đại biểu",
+]
 TTTS = {norm("Thông tin thời sự"), norm("Hội nghị thông tin thời sự trong Đảng"), "ttts"}
 OTHER_KINDS = {norm(k) for k in ("Báo cáo viên", "Sơ kết, tổng kết", "Tập huấn", "Khác")}
 
@@ -180,12 +210,21 @@ def test_meetings(expected: dict[str, float]) -> None:
     assert all(isinstance(r["ngày"], datetime) for r in from_xlsx)  # real Excel date cells
 
     def key(r: dict[str, object]) -> tuple[object, ...]:
-        return (vn_date(r["ngày"]), norm(r["tên hội nghị"]), norm(r["đơn vị tổ chức"]),
-                commune_key(r["xã/thị trấn"]))
+        return (
+            vn_date(r["ngày"]),
+            norm(r["tên hội nghị"]),
+            norm(r["đơn vị tổ chức"]),
+            commune_key(r["xã/thị trấn"]),
+        )
 
     def fields(r: dict[str, object]) -> tuple[object, ...]:
-        return (*key(r), norm(r["loại hội nghị"]), vn_int(r["số đại biểu"]),
-                norm(r.get("hình thức") or ""), norm(r.get("chủ trì") or ""))
+        return (
+            *key(r),
+            norm(r["loại hội nghị"]),
+            vn_int(r["số đại biểu"]),
+            norm(r.get("hình thức") or ""),
+            norm(r.get("chủ trì") or ""),
+        )
 
     by_key: dict[tuple[object, ...], dict[str, object]] = {}
     for r in [*from_xlsx, *from_csv]:
@@ -215,9 +254,7 @@ def test_bulletin_issues_and_distribution(expected: dict[str, float]) -> None:
         INBOX / "so_xuat_ban_ban_tin_2024.xlsx",
         ["Tên ấn phẩm", "Năm", "Số", "Tháng phát hành", "Số lượng in"],
     )
-    by_issue = {
-        (norm(r["tên ấn phẩm"]), vn_int(r["năm"]), vn_int(r["số"])): r for r in issues
-    }
+    by_issue = {(norm(r["tên ấn phẩm"]), vn_int(r["năm"]), vn_int(r["số"])): r for r in issues}
     year_issues = {k: r for k, r in by_issue.items() if k[1] == YEAR}
     print_run = {k[2]: vn_int(r["số lượng in"]) for k, r in year_issues.items()}
     assert len(year_issues) == 12 == expected["ban_tin_so_ky"]
@@ -230,8 +267,10 @@ def test_bulletin_issues_and_distribution(expected: dict[str, float]) -> None:
     raw = (INBOX / "cap_phat_ban_tin_2024.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     dist = csv_rows(INBOX / "cap_phat_ban_tin_2024.csv", sep=",")
-    keys = [(norm(r["tên ấn phẩm"]), vn_int(r["năm"]), vn_int(r["số"]), norm(r["đơn vị nhận"]))
-            for r in dist]
+    keys = [
+        (norm(r["tên ấn phẩm"]), vn_int(r["năm"]), vn_int(r["số"]), norm(r["đơn vị nhận"]))
+        for r in dist
+    ]
     assert len(keys) == len(set(keys))
     given: dict[int, int] = {}
     for k, r in zip(keys, dist, strict=True):
@@ -241,8 +280,15 @@ def test_bulletin_issues_and_distribution(expected: dict[str, float]) -> None:
 
 
 def test_collaborator_shares(expected: dict[str, float]) -> None:
-    cols = ["Ngày", "Cộng tác viên", "Đơn vị", "Nền tảng", "Liên kết chia sẻ", "Lượt tiếp cận",
-            "Lượt tương tác"]
+    cols = [
+        "Ngày",
+        "Cộng tác viên",
+        "Đơn vị",
+        "Nền tảng",
+        "Liên kết chia sẻ",
+        "Lượt tiếp cận",
+        "Lượt tương tác",
+    ]
     first = xlsx_rows(INBOX / "chia_se_ctv_6thang_dau_2024.xlsx", cols)
     second = csv_rows(INBOX / "chia_se_ctv_6thang_cuoi_2024.csv", sep=";")
     assert all(isinstance(r["lượt tiếp cận"], int) for r in first)  # numbers in the XLSX
@@ -272,13 +318,19 @@ def test_collaborator_shares(expected: dict[str, float]) -> None:
 
 
 def test_commendations(expected: dict[str, float]) -> None:
-    rows = xlsx_rows(INBOX / "khen_thuong_2024.xlsx",
-                     ["Năm thành tích", "Hình thức", "Đối tượng", "Tên tập thể/cá nhân"])
+    rows = xlsx_rows(
+        INBOX / "khen_thuong_2024.xlsx",
+        ["Năm thành tích", "Hình thức", "Đối tượng", "Tên tập thể/cá nhân"],
+    )
 
     def count(form: str, target: str) -> int:
         keys = {
-            (vn_int(r["năm thành tích"]), norm(r["hình thức"]), norm(r["đối tượng"]),
-             norm(r["tên tập thể/cá nhân"]))
+            (
+                vn_int(r["năm thành tích"]),
+                norm(r["hình thức"]),
+                norm(r["đối tượng"]),
+                norm(r["tên tập thể/cá nhân"]),
+            )
             for r in rows
         }
         return sum(1 for k in keys if k[:3] == (YEAR, norm(form), norm(target)))
@@ -327,6 +379,7 @@ def test_meta_posts(expected: dict[str, float]) -> None:
     assert len(posts) == expected["fanpage_tin_bai"]
     assert per_day == expected["fanpage_tin_bai_binh_quan_ngay"]
     assert sum(int(r["Reach"]) for r in posts) == expected["fanpage_luot_tiep_can"]
-    assert sum(int(r["Reactions"]) + int(r["Comments"]) + int(r["Shares"]) for r in posts) == (
-        expected["fanpage_luot_tuong_tac"]
+    assert (
+        sum(int(r["Reactions"]) + int(r["Comments"]) + int(r["Shares"]) for r in posts)
+        == (expected["fanpage_luot_tuong_tac"])
     )
