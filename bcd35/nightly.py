@@ -71,7 +71,7 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
     )
     with duckdb.connect(candidate_path, read_only=True) as con:
         rows = con.sql(f"{union} order by 2, 1").fetchall()
-    names = registry.original_names(home)
+    names = {f.sha256: f.original_path for f in registry.list_files(home)}
     return [
         {"sha256": sha, "file": names.get(sha, ""), "kind": kind, "rows": int(n)}
         for kind, sha, n in rows

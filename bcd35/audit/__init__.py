@@ -136,8 +136,8 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[Che
             suite=spec.name,
             check=meta.get("check", r.expectation_config.type),
             blocking=spec.blocking,
-            message_vi=meta.get("message_vi", r.expectation_config.type),
-            message_en=meta.get("message_en", r.expectation_config.type),
+            message_vi=meta.get("title_vi", r.expectation_config.type),
+            message_en=meta.get("title_en", r.expectation_config.type),
             rows=_rows_of(r.result, df, spec, meta),
         ))
         if r.exception_info and r.exception_info.get("raised_exception"):
@@ -149,7 +149,6 @@ def audit_candidate(candidate: Path, suites: list[SuiteSpec] | None = None) -> A
     """Run every committed suite on the candidate build; never raises on failed checks."""
     _quiet_gx()
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

@@ -166,7 +166,7 @@ def _lookup(get: Callable[[], reference.Lookup]) -> Derive:
         lookup = get()
         found = lookup.code(text)
         if found is None:
-            labels = ", ".join(lookup.labels)
+            labels = "; ".join(lookup.labels)
             raise VnParseError(
                 f"'{text}' không có trong danh mục {lookup.domain_vi}. Giá trị hợp lệ: {labels}.",
                 f"'{text}' is not a known {lookup.domain_vi} value. Accepted: {labels}.")

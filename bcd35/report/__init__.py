@@ -66,6 +66,7 @@ def write_report(home: Home, year: int, committee: str, allow_stale: bool = Fals
     target = home.exports / str(year)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=target.parent))
+    staging.chmod(0o755)
     try:
         files = [staging / f"kpi_{year}.json", staging / f"kpi_{year}.csv",
                  staging / f"bao_cao_kpi_{year}.xlsx"]

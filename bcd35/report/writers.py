@@ -9,8 +9,8 @@ from pathlib import Path
 import xlsxwriter
 
 from bcd35.report.kpis import KpiRow
+from bcd35.report.numbers import format_vn_number
 from bcd35.report.safe import safe_text
-from bcd35.vietnamese import format_vn_number
 
 HEADERS_VI = ["Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Kết quả", "Kế hoạch",
               "Tỷ lệ đạt (%)", "Năm trước"]

@@ -18,7 +18,7 @@ final as (
         annual.year,
         annual.kpi_code,
         annual.name_vi,
-        annual.value as annual_value,
+        coalesce(annual.value, 0) as annual_value,
         coalesce(monthly_sums.sum_of_months, 0) as sum_of_months
     from annual
     left join monthly_sums

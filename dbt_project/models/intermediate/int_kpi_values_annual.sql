@@ -80,19 +80,19 @@ commendation_kpis as (
 
 counted as (
 
-    select committee_code, year, kpi_code, cast(value as {{ dbt.type_float() }}) as value
+    select committee_code, year, kpi_code, cast(value as {{ type_double() }}) as value
     from meeting_kpis
     union all
-    select committee_code, year, kpi_code, cast(value as {{ dbt.type_float() }})
+    select committee_code, year, kpi_code, cast(value as {{ type_double() }})
     from bulletin_kpis
     union all
-    select committee_code, year, kpi_code, cast(value as {{ dbt.type_float() }})
+    select committee_code, year, kpi_code, cast(value as {{ type_double() }})
     from post_kpis
     union all
-    select committee_code, year, kpi_code, cast(value as {{ dbt.type_float() }})
+    select committee_code, year, kpi_code, cast(value as {{ type_double() }})
     from share_kpis
     union all
-    select committee_code, year, kpi_code, cast(value as {{ dbt.type_float() }})
+    select committee_code, year, kpi_code, cast(value as {{ type_double() }})
     from commendation_kpis
 
 ),
@@ -112,7 +112,7 @@ posts_per_day as (
                     else 365
                 end,
                 2
-            ) as {{ dbt.type_float() }}
+            ) as {{ type_double() }}
         ) as value
     from counted
     where kpi_code = 'fanpage_tin_bai'

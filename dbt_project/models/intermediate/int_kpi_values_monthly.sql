@@ -61,7 +61,7 @@ final as (
         cast(year as integer) as year,
         cast(month as integer) as month,
         kpi_code,
-        cast(value as {{ dbt.type_float() }}) as value
+        cast(value as {{ type_double() }}) as value
     from values_by_month
 
 )

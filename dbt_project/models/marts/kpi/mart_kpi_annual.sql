@@ -18,7 +18,9 @@ valued as (
 
     select
         spine.*,
-        coalesce(kpi_values.value, 0) as value
+        -- null when the year has no records of the KPI's source (e.g. no meeting log):
+        -- "no data" is not "zero meetings"
+        kpi_values.value
     from spine
     left join kpi_values
         on spine.committee_code = kpi_values.committee_code
@@ -56,6 +58,7 @@ final as (
         unit_vi,
         additive as is_additive,
         value,
+        value is not null as has_data,
         target,
         case when target > 0 then round(cast(100 * value / target as {{ dbt.type_numeric() }}), 1)
         end as pct_of_target,
