@@ -321,9 +321,9 @@ def _slash_datetime(value: object, *, month_first: bool, local_tz: str) -> datet
     hint_en = f"This file is read in {order_en} H:MM order."
     if isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _clean(value):
-        if is_blank(value):
-            raise _missing()
+    if is_blank(value):
+        raise _missing()
+    if not isinstance(value, str):
         raise VnParseError(f"'{value}' không phải thời điểm. {hint_vi}",
                            f"'{value}' is not a date and time. {hint_en}")
     text = _clean(value)

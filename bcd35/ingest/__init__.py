@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bcd35.ingest.pipeline import FileOutcome, IngestResult, analyse, inbox_files, ingest_inbox
 from bcd35.ingest.raw import arrow_schema, ensure_raw_schemas
-from bcd35.ingest.registry import RegisteredFile, list_files, quarantined_files
+from bcd35.ingest.registry import RegisteredFile, list_files, quarantined_files, sightings
 
 __all__ = [
     "FileOutcome",
@@ -21,4 +21,5 @@ __all__ = [
     "ingest_inbox",
     "list_files",
     "quarantined_files",
+    "sightings",
 ]

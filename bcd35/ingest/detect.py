@@ -70,13 +70,14 @@ def _locate(cells: Sequence[object], kind: Kind) -> tuple[dict[str, int], dict[s
 
 
 def _duplicates(cells: Sequence[object], kind: Kind) -> list[str]:
+    """Header texts (as written) of the columns of ``kind`` that appear more than once."""
     spellings = _spellings()[kind.name]
-    seen: dict[str, int] = {}
+    seen: dict[str, list[str]] = {}
     for cell in cells:
         found = spellings.get(fold_header(header_text(cell)))
         if found:
-            seen[found[0].name] = seen.get(found[0].name, 0) + 1
-    return [name for name, count in seen.items() if count > 1]
+            seen.setdefault(found[0].name, []).append(header_text(cell))
+    return [text for texts in seen.values() if len(texts) > 1 for text in texts]
 
 
 def _missing(kind: Kind, positions: dict[str, int]) -> tuple[str, ...]:
@@ -125,8 +126,8 @@ def find_header(sheet: RawSheet) -> HeaderMatch | None:
     return None
 
 
-def _duplicate_error(match: HeaderMatch, names: list[str], sheet: str | None) -> FileRejected:
-    headers = ", ".join(match.header_text[name] for name in names)
+def _duplicate_error(match: HeaderMatch, texts: list[str], sheet: str | None) -> FileRejected:
+    headers = ", ".join(f"«{text}»" for text in texts)
     return FileRejected(
         f"Dòng tiêu đề có cột lặp lại: {headers}. Mỗi cột chỉ được có một lần; hãy xoá hoặc đổi "
         f"tên cột thừa.",

@@ -62,7 +62,7 @@ def test_legacy_encoding_is_refused_not_guessed() -> None:
 
 
 def test_utf16_without_bom_is_refused() -> None:
-    data = "Ngày,Tên\n".encode("utf-16-le")
+    data = "Ngay,Ten hoi nghi\n".encode("utf-16-le")
     with pytest.raises(FileRejected) as caught:
         decode_text(data)
     assert "NUL" in caught.value.error.reason_en
