@@ -81,11 +81,12 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
 def audit(home: Home, run_id: str, build_id: str) -> dict:
     from bcd35.audit import audit_candidate
     from bcd35.build import candidate_path
-    from bcd35.publish import write_manifest
+    from bcd35.publish import data_docs_dir, published_build, write_manifest
 
     candidate = candidate_path(home, build_id)
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
-        result = audit_candidate(candidate)
+        result = audit_candidate(candidate, previous=published_build(home),
+                                 data_docs=data_docs_dir(candidate))
         manifest = {
             "build_id": build_id,
             "run_id": run_id,
@@ -93,6 +94,7 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
             "code_version": code_version(),
             "validation": result.to_dict(),
+            "data_docs": str(data_docs_dir(candidate) / "index.html"),
             "sources": sources_of(str(candidate), home),
         }
         write_manifest(candidate, manifest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,11 @@ class PublishRefused(RuntimeError):
 
 def manifest_path(build: Path) -> Path:
     return build.with_suffix(".json")
+
+
+def data_docs_dir(build: Path) -> Path:
+    """The Great Expectations Data Docs site of the audit of ``build``."""
+    return build.with_suffix(".datadocs")
 
 
 def read_manifest(build: Path) -> dict:
@@ -131,5 +137,6 @@ def prune(home: Home, keep: int = KEEP_PUBLISHED) -> list[Path]:
         for victim in (path, manifest_path(path), path.with_name(path.name + ".wal")):
             if victim.exists():
                 victim.unlink()
+        shutil.rmtree(data_docs_dir(path), ignore_errors=True)
         removed.append(path)
     return removed

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from bcd35.config import Home
 
-# status: running → published | audit_failed | build_failed | failed
+# status: running → published | audit_failed | build_failed | failed | abandoned (killed)
 FAILED_FIGURES = ("audit_failed", "build_failed")
 
 _SCHEMA = """
@@ -57,7 +57,13 @@ def _connect(home: Home) -> sqlite3.Connection:
 
 
 def start(home: Home, run_id: str) -> None:
+    """Record a new run; a run still 'running' was killed (one run at a time): abandoned."""
     with closing(_connect(home)) as con, con:
+        con.execute(
+            "update runs set status = 'abandoned', ended_at = ? "
+            "where status = 'running' and run_id <> ?",
+            (_now(), run_id),
+        )
         con.execute(
             "insert into runs (run_id, started_at, status, stage) values (?, ?, 'running', "
             "'ingest') on conflict(run_id) do update set status = 'running', ended_at = null",

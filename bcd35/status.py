@@ -5,7 +5,14 @@ from __future__ import annotations
 from bcd35 import runs
 from bcd35.config import Home
 from bcd35.ingest import registry
-from bcd35.publish import published_build, read_manifest
+from bcd35.publish import data_docs_dir, published_build, read_manifest
+
+
+def _data_docs_of_run(home: Home, build_id: str | None) -> str | None:
+    if not build_id:
+        return None
+    index = data_docs_dir(home.builds / f"{build_id}.duckdb") / "index.html"
+    return str(index) if index.exists() else None
 
 
 def render_status(home: Home, n_runs: int = 5) -> str:
@@ -25,12 +32,17 @@ def render_status(home: Home, n_runs: int = 5) -> str:
             f"{len(manifest['validation'].get('warnings', []))} warnings)",
             f"  analysts open: {home.published}",
         ]
+        if manifest.get("data_docs"):
+            lines.append(f"  Data Docs (GX): file://{manifest['data_docs']}")
     lines += ["", "Các lần chạy gần nhất / Last runs:"]
     recent = runs.recent(home, limit=n_runs)
     if not recent:
         lines.append("  (chưa có / none)")
     for r in recent:
         checks = f" — failed: {', '.join(r.failed_checks)}" if r.failed_checks else ""
+        docs = _data_docs_of_run(home, r.build_id)
+        if docs and r.status == "audit_failed":
+            checks += f"\n      Data Docs: file://{docs}"
         lines.append(f"  {r.started_at}  {r.status:<13} {r.run_id}{checks}")
     quarantined = registry.quarantined_files(home)
     lines += ["", f"Tệp bị cách ly / Quarantined files: {len(quarantined)}"]

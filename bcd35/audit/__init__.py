@@ -73,13 +73,30 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, table: str, previous: Path | None) -> pd.DataFrame:
     if table == "python:kpi_recomputation":
         return kpi_recomputation_frame(con)
+    if table == "python:new_pages":
+        return new_pages_frame(con, previous)
     if table.startswith("python:"):
         raise ValueError(f"unknown computed frame {table}")
     schema, name = table.split(".")
     return con.sql(f'select * from "{schema}"."{name}"').df()
+
+
+def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd.DataFrame:
+    """One row per page in the candidate: is it in the previously published build?"""
+    pages = con.sql(
+        "select committee_code, page_id, max(page_name) as page_name, count(*) as n_posts "
+        "from marts.fct_posts group by 1, 2 order by 1, 2"
+    ).df()
+    known: set[str] = set()
+    if previous is not None and previous.exists():
+        with duckdb.connect(str(previous), read_only=True) as old:
+            known = {r[0] for r in old.sql("select distinct page_id from marts.fct_posts")
+                     .fetchall()}
+    pages["is_known_page"] = pages["page_id"].isin(known)
+    return pages
 
 
 def _label(template: str, row: dict) -> str:
@@ -113,6 +130,7 @@ def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict) -> lis
 
 def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[CheckFailure]]:
     import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
 
     suite = gx.ExpectationSuite(name=spec.name, expectations=spec.document["expectations"])
     if len(suite.expectations) != len(spec.document["expectations"]):
@@ -123,42 +141,67 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[Che
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
     )
-    results = definition.run(
-        batch_parameters={"dataframe": df},
+    actions = [UpdateDataDocsAction(name="data_docs")] if context.get_site_names() else []
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=spec.name, validation_definitions=[definition], actions=actions,
         result_format={"result_format": "COMPLETE"},
-    )
+    ))
+    run = checkpoint.run(batch_parameters={"dataframe": df})
+    [results] = run.run_results.values()
     failures = []
     for r in results.results:
         if r.success:
             continue
         meta = r.expectation_config.meta or {}
-        failures.append(CheckFailure(
+        failure = CheckFailure(
             suite=spec.name,
             check=meta.get("check", r.expectation_config.type),
             blocking=spec.blocking,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
             rows=_rows_of(r.result, df, spec, meta),
-        ))
+        )
         if r.exception_info and r.exception_info.get("raised_exception"):
-            failures[-1].rows.append(str(r.exception_info.get("exception_message")))
+            failure.rows.append(str(r.exception_info.get("exception_message")))
+        failures.append(failure)
     return len(results.results), failures
 
 
-def audit_candidate(candidate: Path, suites: list[SuiteSpec] | None = None) -> AuditResult:
-    """Run every committed suite on the candidate build; never raises on failed checks."""
-    _quiet_gx()
+def _context(data_docs: Path | None):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if data_docs is not None:
+        context.add_data_docs_site(
+            site_name="bcd35",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(data_docs)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
+
+
+def audit_candidate(candidate: Path, previous: Path | None = None,
+                    data_docs: Path | None = None,
+                    suites: list[SuiteSpec] | None = None) -> AuditResult:
+    """Run every committed suite on the candidate build; never raises on failed checks.
+
+    ``previous`` is the build published before (for the new-page warning); ``data_docs``
+    a directory for the Great Expectations Data Docs site of this audit.
+    """
+    _quiet_gx()
+    context = _context(data_docs)
     suites = suites if suites is not None else load_suites()
     n_expectations = 0
     failures: list[CheckFailure] = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for spec in suites:
-            n, found = _validate(context, spec, _frame(con, spec.table))
+            n, found = _validate(context, spec, _frame(con, spec.table, previous))
             n_expectations += n
             failures += found
     blocking = [f for f in failures if f.blocking]
