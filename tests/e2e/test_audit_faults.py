@@ -69,8 +69,7 @@ def test_negative_count_in_raw_layer_blocks_publication(home_copy: Path):
     [path] = [p for p in (home_copy / "raw" / "collaborator_shares").glob("*.parquet")
               if p.name != "_empty.parquet"][:1]
     table = pq.read_table(path)
-    reach = table.column("luot_tiep_can").to_pylist()
-    reach[0] = -500
+    reach = [-n for n in table.column("luot_tiep_can").to_pylist()]
     index = table.schema.get_field_index("luot_tiep_can")
     tampered = table.set_column(index, "luot_tiep_can", pc.cast(reach, table.schema.field(
         "luot_tiep_can").type))
