@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from bcd35.config import Home
+from bcd35.failpoints import failpoint
 
 KEEP_PUBLISHED = 7
 
@@ -64,6 +65,7 @@ def publish(home: Home, build: Path) -> Path:
         raise PublishRefused(f"{build.name} did not pass validation; not publishing")
     with duckdb.connect(str(build), read_only=True) as con:  # it opens and has the marts
         con.sql("select count(*) from marts.mart_kpi_annual").fetchone()
+    failpoint("publish:before_switch")
     _switch(home.published, build)
     _append_history(home, build)
     prune(home)

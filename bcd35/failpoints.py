@@ -1,0 +1,21 @@
+"""Failpoints: named places where a reliability test can stop a real run to kill it.
+
+Inactive unless ``$BCD35_FAILPOINT`` names the point. Then the process writes
+``$BCD35_FAILPOINT_DIR/<name>.reached`` and blocks until a line can be read from the FIFO
+``$BCD35_FAILPOINT_DIR/<name>.fifo`` — so the test knows exactly where the run is when it
+sends ``kill -9``, without sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def failpoint(name: str) -> None:
+    if os.environ.get("BCD35_FAILPOINT") != name:
+        return
+    directory = Path(os.environ["BCD35_FAILPOINT_DIR"])
+    (directory / f"{name}.reached").write_text(str(os.getpid()))
+    with open(directory / f"{name}.fifo", encoding="utf-8") as fifo:
+        fifo.readline()

@@ -1,0 +1,202 @@
+"""Write-audit-publish under stress, with real processes (SPEC §5, issue 5).
+
+An analyst's long read-only session never blocks the nightly run and keeps seeing its build
+until it reconnects; ``kill -9`` during the dbt build or during publish leaves the previous
+published build in place, intact, and the next run succeeds; a stale WAL stops a publish;
+seven published builds are kept and ``rollback`` returns to the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bcd35.config import Home
+from bcd35.publish import (
+    KEEP_PUBLISHED,
+    PublishRefused,
+    manifest_path,
+    publish,
+    published_build,
+    rollback,
+)
+from tests.e2e.conftest import BCD35, FIXTURES, bcd35, mart_hashes, published_target
+
+NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
+TOTAL = ("select value from marts.mart_kpi_annual "
+         "where year = 2024 and kpi_code = 'hoi_nghi_tong_so'")
+
+READER = r"""
+import json, select, sys, duckdb
+path, query = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, read_only=True)
+print(json.dumps({"ready": con.sql(query).fetchone()[0]}), flush=True)
+slow = " where (select count(*) from marts.fct_meetings, range(30000)) > 0"
+n = 0
+while True:
+    last = con.sql(f"select * from ({query})" + slow).fetchone()[0]
+    n += 1
+    if select.select([sys.stdin], [], [], 0)[0]:
+        break
+con.close()
+con = duckdb.connect(path, read_only=True)
+print(json.dumps({"before": last, "after": con.sql(query).fetchone()[0], "queries": n}),
+      flush=True)
+"""
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env.update(extra)
+    return env
+
+
+def _wait_for(condition, proc: subprocess.Popen, what: str, timeout: float = 300) -> None:
+    """Poll a filesystem condition of a running process (it signals by creating files)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert proc.poll() is None, f"the run ended before {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+
+
+def _value(home: Path) -> float:
+    with duckdb.connect(str(home / "warehouse" / "bcd35.duckdb"), read_only=True) as con:
+        return con.sql(TOTAL).fetchone()[0]
+
+
+def test_long_reader_never_blocks_the_run_and_keeps_its_build(home_copy: Path):
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(home_copy / "warehouse" / "bcd35.duckdb"), TOTAL],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready = json.loads(reader.stdout.readline())
+    shutil.copy(NEW_MEETING, home_copy / "inbox")
+
+    run = bcd35(home_copy, "run")
+
+    reader.stdin.write("stop\n")
+    reader.stdin.flush()
+    out, err = reader.communicate(timeout=120)
+    assert reader.returncode == 0, err
+    assert run.returncode == 0, run.stderr
+    assert "lock" not in (run.stdout + run.stderr).lower()
+    seen = json.loads(out)
+    assert seen["queries"] >= 1
+    assert ready["ready"] == seen["before"] == 136  # the old build, all along
+    assert seen["after"] == 137  # the new build once it reconnects
+
+
+def _start_run(home: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([BCD35, "run", "--home", str(home)], env=_env(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _assert_previous_build_intact(home: Path, build: Path, hashes: dict[str, str]) -> None:
+    assert published_target(home) == build
+    assert mart_hashes(home) == hashes
+    assert _value(home) == 136
+
+
+def test_kill_9_during_dbt_build(home_copy: Path):
+    build, hashes = published_target(home_copy), mart_hashes(home_copy)
+    before = set((home_copy / "warehouse" / "builds").glob("*.duckdb"))
+    shutil.copy(NEW_MEETING, home_copy / "inbox")
+    proc = _start_run(home_copy)
+
+    def dbt_writing() -> bool:
+        return bool(set((home_copy / "warehouse" / "builds").glob("*.duckdb")) - before)
+
+    _wait_for(dbt_writing, proc, "the dbt build started")
+    _kill_group(proc)
+
+    _assert_previous_build_intact(home_copy, build, hashes)
+    again = bcd35(home_copy, "run")
+    assert again.returncode == 0, again.stderr
+    assert _value(home_copy) == 137
+    assert "abandoned" in bcd35(home_copy, "status").stdout
+
+
+def test_kill_9_during_publish(home_copy: Path, tmp_path: Path):
+    build, hashes = published_target(home_copy), mart_hashes(home_copy)
+    point = "publish:before_switch"
+    os.mkfifo(tmp_path / f"{point}.fifo")
+    shutil.copy(NEW_MEETING, home_copy / "inbox")
+    proc = _start_run(home_copy, BCD35_FAILPOINT=point, BCD35_FAILPOINT_DIR=str(tmp_path))
+
+    _wait_for((tmp_path / f"{point}.reached").exists, proc, "publish")
+    _kill_group(proc)
+
+    _assert_previous_build_intact(home_copy, build, hashes)
+    again = bcd35(home_copy, "run")
+    assert again.returncode == 0, again.stderr
+    assert _value(home_copy) == 137
+
+
+# --- publish mechanics on copies of a real build ------------------------------------------------
+
+def _copies(demo_home: Path, home: Home, n: int) -> list[Path]:
+    source = published_target(demo_home)
+    home.ensure()
+    out = []
+    for i in range(n):
+        target = home.builds / f"2024010{i}T000000Z_test{i:04d}.duckdb"
+        shutil.copy(source, target)
+        shutil.copy(manifest_path(source), manifest_path(target))
+        out.append(target)
+    return out
+
+
+def test_stale_wal_stops_publish(demo_home: Path, tmp_path: Path):
+    home = Home(tmp_path / "home")
+    first, second = _copies(demo_home, home, 2)
+    publish(home, first)
+    second.with_name(second.name + ".wal").write_bytes(b"\0" * 4096)
+    with pytest.raises(PublishRefused, match="wal"):
+        publish(home, second)
+    assert published_build(home) == first
+    with duckdb.connect(str(home.published), read_only=True) as con:
+        assert con.sql(TOTAL).fetchone()[0] == 136
+
+
+def test_unvalidated_build_is_never_published(demo_home: Path, tmp_path: Path):
+    home = Home(tmp_path / "home")
+    [build] = _copies(demo_home, home, 1)
+    manifest = json.loads(manifest_path(build).read_text())
+    manifest["validation"]["success"] = False
+    manifest_path(build).write_text(json.dumps(manifest))
+    with pytest.raises(PublishRefused, match="validation"):
+        publish(home, build)
+    assert published_build(home) is None
+
+
+def test_keeps_seven_builds_and_rolls_back(demo_home: Path, tmp_path: Path):
+    home = Home(tmp_path / "home")
+    builds = _copies(demo_home, home, KEEP_PUBLISHED + 2)
+    for build in builds:
+        publish(home, build)
+    kept = sorted(home.builds.glob("*.duckdb"))
+    assert kept == builds[-KEEP_PUBLISHED:]
+    assert published_build(home) == builds[-1]
+
+    assert rollback(home) == builds[-2]
+    assert published_build(home) == builds[-2]
+    done = subprocess.run([BCD35, "rollback", "--home", str(home.root)], env=_env(),
+                          capture_output=True, text=True)
+    assert done.returncode == 0
+    assert builds[-3].name in done.stdout
+    assert published_build(home) == builds[-3]
