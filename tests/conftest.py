@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
+
+import pytest
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="bcd35-test-airflow-"))
 os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
@@ -12,3 +15,25 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
                       f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    """One night over the demo inbox, run once per session with the real CLI; tests that
+    change things work on a copy of it (a home is a plain directory, symlinks relative)."""
+    from tests.support import bcd35
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    assert bcd35(home, "demo").returncode == 0
+    run = bcd35(home, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = bcd35(home, "report", "--year", "2024")
+    assert report.returncode == 0, report.stdout + report.stderr
+    return home
+
+
+@pytest.fixture
+def home_copy(demo_home, tmp_path) -> Path:
+    target = tmp_path / "home"
+    shutil.copytree(demo_home, target, symlinks=True)
+    return target

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bcd35.audit import audit_candidate
-from tests.e2e.conftest import FIXTURES, bcd35, published_target, tree_digest
+from tests.support import FIXTURES, bcd35, published_target, tree_digest
 
 
 def _run_blocked_on(home: Path, check: str) -> str:

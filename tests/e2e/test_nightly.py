@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.e2e.conftest import (
+from tests.support import (
     FIXTURES,
     REPO,
     bcd35,

@@ -29,7 +29,7 @@ from bcd35.publish import (
     published_build,
     rollback,
 )
-from tests.e2e.conftest import BCD35, FIXTURES, bcd35, mart_hashes, published_target
+from tests.support import BCD35, FIXTURES, bcd35, mart_hashes, published_target
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
 TOTAL = ("select value from marts.mart_kpi_annual "

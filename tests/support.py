@@ -1,0 +1,58 @@
+"""Helpers for end-to-end tests: the real CLI, the real Airflow DAG, dbt, GX and DuckDB."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "e2e"
+BCD35 = str(Path(sys.executable).with_name("bcd35"))
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def bcd35(home: Path, *args: str) -> Done:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    proc = subprocess.run([BCD35, *args, "--home", str(home)], env=env, capture_output=True,
+                          text=True, timeout=900)
+    return Done(proc.returncode, proc.stdout, proc.stderr)
+
+
+def published_target(home: Path) -> Path:
+    return (home / "warehouse" / "bcd35.duckdb").resolve()
+
+
+def mart_hashes(home: Path) -> dict[str, str]:
+    """sha256 of every mart's full contents, rows in a canonical order."""
+    out = {}
+    with duckdb.connect(str(home / "warehouse" / "bcd35.duckdb"), read_only=True) as con:
+        tables = [r[0] for r in con.sql(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by 1").fetchall()]
+        for table in tables:
+            rows = con.sql(f"select * from marts.{table} order by all").fetchall()
+            out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return out
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def kpis(report_dir: Path, year: int) -> dict:
+    doc = json.loads((report_dir / f"kpi_{year}.json").read_text(encoding="utf-8"))
+    return {k["code"]: k["value"] for k in doc["kpis"]}
