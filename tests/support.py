@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "e2e"
 BCD35 = str(Path(sys.executable).with_name("bcd35"))
 
