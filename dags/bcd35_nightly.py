@@ -42,7 +42,7 @@ def _run_id() -> str:
     catchup=False,
     max_active_runs=1,
     tags=["bcd35", "nightly", "warehouse"],
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=5), "owner": "bcd35"},
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=2), "owner": "bcd35"},
     doc_md=__doc__,
 )
 def bcd35_nightly():
