@@ -121,17 +121,20 @@ def published_history(home: Home) -> list[Path]:
     return [home.builds / name for name in seen]
 
 
-def prune(home: Home, keep: int = KEEP_PUBLISHED) -> list[Path]:
-    """Keep the last ``keep`` published builds and the newest unpublished candidate."""
+def prune(home: Home, keep: int = KEEP_PUBLISHED, keep_failed: int = 3) -> list[Path]:
+    """Keep the last ``keep`` published builds; of the candidates never published, keep the
+    ``keep_failed`` newest ones built after the current build (failed, for inspection, or in
+    flight) and drop those older than it."""
     current = published_build(home)
-    keep_set = {p.name for p in published_history(home)[-keep:]}
+    history = published_history(home)
+    keep_set = {p.name for p in history[-keep:]}
     if current is not None:
         keep_set.add(current.name)
+    published_names = {p.name for p in history}
     candidates = sorted(home.builds.glob("*.duckdb"))
-    unpublished = [p for p in candidates if p.name not in keep_set and
-                   p.name not in {h.name for h in published_history(home)}]
-    if unpublished:
-        keep_set.add(unpublished[-1].name)  # the last failed candidate, for inspection
+    newer = [p for p in candidates if p.name not in published_names
+             and (current is None or p.name > current.name)]
+    keep_set.update(p.name for p in newer[-keep_failed:])
     removed = []
     for path in candidates:
         if path.name in keep_set:
