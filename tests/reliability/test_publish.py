@@ -150,12 +150,13 @@ def test_kill_9_during_publish(home_copy: Path, tmp_path: Path):
 
 # --- publish mechanics on copies of a real build ------------------------------------------------
 
-def _copies(demo_home: Path, home: Home, n: int) -> list[Path]:
+def _copies(demo_home: Path, home: Home, n: int, start: int = 0) -> list[Path]:
+    """New candidate builds (copies of a real, validated one), named in build order."""
     source = published_target(demo_home)
     home.ensure()
     out = []
-    for i in range(n):
-        target = home.builds / f"2024010{i}T000000Z_test{i:04d}.duckdb"
+    for i in range(start, start + n):
+        target = home.builds / f"20240101T{i:06d}Z_test{i:04d}.duckdb"
         shutil.copy(source, target)
         shutil.copy(manifest_path(source), manifest_path(target))
         out.append(target)
@@ -187,9 +188,11 @@ def test_unvalidated_build_is_never_published(demo_home: Path, tmp_path: Path):
 
 def test_keeps_seven_builds_and_rolls_back(demo_home: Path, tmp_path: Path):
     home = Home(tmp_path / "home")
-    builds = _copies(demo_home, home, KEEP_PUBLISHED + 2)
-    for build in builds:
+    builds = []
+    for i in range(KEEP_PUBLISHED + 2):  # as nights do: build one, publish it
+        [build] = _copies(demo_home, home, 1, start=i)
         publish(home, build)
+        builds.append(build)
     kept = sorted(home.builds.glob("*.duckdb"))
     assert kept == builds[-KEEP_PUBLISHED:]
     assert published_build(home) == builds[-1]
