@@ -67,21 +67,24 @@ def publish(home: Home, build: Path) -> Path:
         con.sql("select count(*) from marts.mart_kpi_annual").fetchone()
     failpoint("publish:before_switch")
     _switch(home.published, build)
-    _append_history(home, build)
+    _push(home, build)
     prune(home)
     return build
 
 
 def rollback(home: Home) -> Path:
-    """Return analysts to the build published before the current one."""
-    history = published_history(home)
+    """Retract the current build and return analysts to the one published before it."""
+    stack = _read_stack(home)
     current = published_build(home)
-    earlier = [b for b in history if b != current and b.exists()]
-    if current is None or not earlier:
+    if current is not None and stack and stack[-1] == current.name:
+        stack.pop()
+    while stack and not (home.builds / stack[-1]).exists():
+        stack.pop()
+    if current is None or not stack:
         raise PublishRefused("no earlier published build to roll back to")
-    target = earlier[-1]
+    target = home.builds / stack[-1]
     _switch(home.published, target)
-    _append_history(home, target)
+    _write_stack(home, stack)
     return target
 
 
@@ -98,27 +101,30 @@ def _switch(link: Path, target: Path) -> None:
         os.close(fd)
 
 
-def _history_file(home: Home) -> Path:
-    return home.warehouse / "published.log"
+def _stack_file(home: Home) -> Path:
+    return home.warehouse / "published.json"
 
 
-def _append_history(home: Home, build: Path) -> None:
-    with open(_history_file(home), "a", encoding="utf-8") as fh:
-        fh.write(build.name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+def _read_stack(home: Home) -> list[str]:
+    path = _stack_file(home)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def _write_stack(home: Home, stack: list[str]) -> None:
+    path = _stack_file(home)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(stack, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _push(home: Home, build: Path) -> None:
+    stack = [name for name in _read_stack(home) if name != build.name]
+    _write_stack(home, [*stack, build.name])
 
 
 def published_history(home: Home) -> list[Path]:
-    """Builds in the order they were published (oldest first), without repeats."""
-    path = _history_file(home)
-    if not path.exists():
-        return []
-    seen: dict[str, None] = {}
-    for name in path.read_text(encoding="utf-8").split():
-        seen.pop(name, None)
-        seen[name] = None
-    return [home.builds / name for name in seen]
+    """The published builds still in force, oldest first (``rollback`` retracts the last)."""
+    return [home.builds / name for name in _read_stack(home)]
 
 
 def prune(home: Home, keep: int = KEEP_PUBLISHED, keep_failed: int = 3) -> list[Path]:
