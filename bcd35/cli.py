@@ -24,6 +24,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     run = runs.get(home, run_id)
     if state == "success" and run is not None and run.status == "published":
         print(f"OK: run {run_id} published build {run.build_id}")
+        _print_warnings(home)
         return 0
     print(f"THẤT BẠI / FAILED: run {run_id} ended {state}"
           + (f" ({run.status} at {run.stage})" if run else ""), file=sys.stderr)
@@ -33,6 +34,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if run and run.message:
         print(run.message, file=sys.stderr)
     return 1
+
+
+def _print_warnings(home: Home) -> None:
+    from bcd35.publish import published_build, read_manifest
+
+    build = published_build(home)
+    warnings = read_manifest(build)["validation"]["warnings"] if build else []
+    for w in warnings:
+        rows = "".join(f"\n    - {r}" for r in w["rows"])
+        print(f"Cảnh báo / warning [{w['check']}] {w['message_vi']} / {w['message_en']}{rows}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

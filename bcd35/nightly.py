@@ -52,10 +52,15 @@ def build(home: Home, run_id: str) -> str:
     return build_id
 
 
-def sources_of(candidate_path: str, home: Home) -> list[dict]:
-    """Every source file whose rows are in the candidate: sha256, original name, kind, rows."""
+def _file_names(home: Home) -> dict[str, str]:
+    """sha256 → the file's path in the inbox, as the clerk dropped it."""
     from bcd35.ingest import registry
 
+    return {f.sha256: f.original_path for f in registry.list_files(home)}
+
+
+def sources_of(candidate_path: str, home: Home) -> list[dict]:
+    """Every source file whose rows are in the candidate: sha256, original name, kind, rows."""
     tables = {
         "meeting_log": "stg_office__meetings",
         "commendation": "stg_office__commendations",
@@ -71,7 +76,7 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
     )
     with duckdb.connect(candidate_path, read_only=True) as con:
         rows = con.sql(f"{union} order by 2, 1").fetchall()
-    names = {f.sha256: f.original_path for f in registry.list_files(home)}
+    names = _file_names(home)
     return [
         {"sha256": sha, "file": names.get(sha, ""), "kind": kind, "rows": int(n)}
         for kind, sha, n in rows
@@ -86,7 +91,8 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
     candidate = candidate_path(home, build_id)
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
         result = audit_candidate(candidate, previous=published_build(home),
-                                 data_docs=data_docs_dir(candidate))
+                                 data_docs=data_docs_dir(candidate),
+                                 file_names=_file_names(home))
         manifest = {
             "build_id": build_id,
             "run_id": run_id,

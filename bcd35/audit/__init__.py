@@ -112,13 +112,17 @@ def _fmt(value: object) -> object:
     return value
 
 
-def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict) -> list[str]:
+def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
+             file_names: dict[str, str]) -> list[str]:
     indices = result.get("unexpected_index_list") or []
     lines = []
     for idx in indices[:MAX_ROWS_PER_FAILURE]:
         if isinstance(idx, dict):  # GX may return {index_column: value}
             idx = next(iter(idx.values()))
         row = {k: _fmt(v) for k, v in df.loc[idx].to_dict().items()}
+        sha = row.get("source_file_sha256")
+        if isinstance(sha, str):
+            row["source_file"] = file_names.get(sha, sha[:12])
         lines.append(
             f"{_label(spec.row_label_vi, row)}: {_label(meta['message_vi'], row)} / "
             f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}"
@@ -128,7 +132,8 @@ def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict) -> lis
     return lines
 
 
-def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[CheckFailure]]:
+def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
+              file_names: dict[str, str]) -> tuple[int, list[CheckFailure]]:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -159,7 +164,7 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame) -> tuple[int, list[Che
             blocking=spec.blocking,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
-            rows=_rows_of(r.result, df, spec, meta),
+            rows=_rows_of(r.result, df, spec, meta, file_names),
         )
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))
@@ -188,11 +193,13 @@ def _context(data_docs: Path | None):
 
 def audit_candidate(candidate: Path, previous: Path | None = None,
                     data_docs: Path | None = None,
-                    suites: list[SuiteSpec] | None = None) -> AuditResult:
+                    suites: list[SuiteSpec] | None = None,
+                    file_names: dict[str, str] | None = None) -> AuditResult:
     """Run every committed suite on the candidate build; never raises on failed checks.
 
     ``previous`` is the build published before (for the new-page warning); ``data_docs``
-    a directory for the Great Expectations Data Docs site of this audit.
+    a directory for the Great Expectations Data Docs site of this audit; ``file_names`` maps
+    source sha256 to the file's name in the inbox, so messages name the file a clerk knows.
     """
     _quiet_gx()
     context = _context(data_docs)
@@ -201,7 +208,8 @@ def audit_candidate(candidate: Path, previous: Path | None = None,
     failures: list[CheckFailure] = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for spec in suites:
-            n, found = _validate(context, spec, _frame(con, spec.table, previous))
+            n, found = _validate(context, spec, _frame(con, spec.table, previous),
+                                 file_names or {})
             n_expectations += n
             failures += found
     blocking = [f for f in failures if f.blocking]

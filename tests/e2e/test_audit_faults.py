@@ -41,8 +41,10 @@ def _run_blocked_on(home: Path, check: str) -> str:
 
 
 @pytest.mark.parametrize(("fixture", "check", "named"), [
-    ("meeting_log_line4_dated_2014_in_2024_log.csv", "meeting_date_in_its_year", "dòng 4"),
-    ("meeting_log_line2_zero_attendees.csv", "meeting_attendees_positive", "dòng 2"),
+    ("meeting_log_line4_dated_2014_in_2024_log.csv", "meeting_date_in_its_year",
+     "meeting_log_line4_dated_2014_in_2024_log.csv, dòng 4"),
+    ("meeting_log_line2_zero_attendees.csv", "meeting_attendees_positive",
+     "meeting_log_line2_zero_attendees.csv, dòng 2"),
     ("meta_posts_reactions_comments_shares_disagree.csv", "post_interactions_add_up",
      "1222599999999990001"),
 ])
