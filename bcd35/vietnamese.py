@@ -1,7 +1,8 @@
 """Vietnamese text, numbers and dates: parse what clerks type, format what the report shows.
 
-Pure functions, no I/O. Used by ingestion (matching headers and categories, parsing cells) and by
-the report (``format_vn_int``). Every parse function either returns a value or raises
+Pure functions, no I/O. Used by ingestion (matching headers and categories, parsing cells, telling
+Vietnamese text from mojibake) and by the report (``format_vn_int``, ``format_vn_number``,
+``format_vn_millions``). Every parse function either returns a value or raises
 :class:`VnParseError`, whose reason is written for the clerk in Vietnamese with the English beside
 it. Parse functions never return ``None``: a blank cell is the caller's business (see
 :func:`is_blank` and :func:`parse_optional`).
@@ -19,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,71 @@ def fold_header(value: str) -> str:
     folded = fold_key(value)
     folded = re.sub(r"\s*/\s*", "/", folded)
     return re.sub(r"\s*,\s*", ",", folded)
+
+
+# --------------------------------------------------------------------------------------------
+# Vietnamese text or mojibake?
+# --------------------------------------------------------------------------------------------
+
+
+def _vietnamese_letters() -> frozenset[str]:
+    bases = "aăâeêioôơuưy"
+    marks = ("", *sorted(_TONES))
+    lower = {unicodedata.normalize("NFC", b + m) for b in bases for m in marks} | {"đ"}
+    return frozenset(lower | {ch.upper() for ch in lower})
+
+
+VIETNAMESE_LETTERS = _vietnamese_letters()  # every letter of the alphabet that is not ASCII
+# Non-ASCII characters that turn up in Vietnamese office files besides letters.
+_TYPOGRAPHY = frozenset("\u00a0\u00ab\u00bb\u00b0\u00b1\u00b2\u00b3\u00b7\u00d7\u00f7"
+                        "\u00a7\u00a9\u00ae\u2013\u2014\u2018\u2019\u201c\u201d\u2026"
+                        "\u2022\u2122\u20ab\u20ac\u00bd\u00bc\u00be\ufeff")
+
+
+def implausible_characters(text: str) -> str:
+    """The non-ASCII characters of ``text`` (NFC) that Vietnamese text would not contain.
+
+    Used to accept a file decoded from a legacy code page only when the result reads as
+    Vietnamese: a stray combining mark (a tone on a consonant), ``ñ``, ``ï``, ``¸``, ``µ`` …
+    are the signs of a wrong guess (TCVN3, VNI or another code page).
+    """
+    odd = {ch for ch in unicodedata.normalize("NFC", text)
+           if ord(ch) > 0x7F and ch not in VIETNAMESE_LETTERS and ch not in _TYPOGRAPHY}
+    return "".join(sorted(odd))
+
+
+_CP1252_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122")
+_MOJIBAKE = re.compile(f"[\u00c2-\u00ef][{_CP1252_CONTINUATION}]{{1,2}}")
+
+
+def _as_byte(ch: str) -> bytes:
+    try:
+        return ch.encode("cp1252")
+    except UnicodeEncodeError:
+        return bytes([ord(ch)]) if ord(ch) < 0x100 else b"?"
+
+
+def find_mojibake(text: str) -> tuple[str, str] | None:
+    """``(garbled, meant)`` when ``text`` holds UTF-8 read as Windows-1252 (``Há»™i``).
+
+    A file saved as UTF-8, opened as "ANSI" and saved again spells every Vietnamese letter as
+    two or three Latin-1 symbols. A sequence counts only when its bytes decode as UTF-8 to a
+    Vietnamese letter, so real text (``XÃ HỘI``) is never taken for mojibake.
+    """
+    for match in _MOJIBAKE.finditer(text):
+        chunk = match.group(0)
+        for end in (len(chunk), 2):
+            raw = b"".join(_as_byte(ch) for ch in chunk[:end])
+            try:
+                meant = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if len(meant) == 1 and meant in VIETNAMESE_LETTERS:
+                return chunk[:end], meant
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,11 +271,51 @@ def format_vn_int(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def _finite_decimal(value: float | int | Decimal) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def format_vn_number(value: float | int | Decimal, decimals: int = 2) -> str:
+    """A number as a Vietnamese report writes it.
+
+    Whole numbers with ``.`` between thousands (``9960`` → ``9.960``, ``9960.0`` → ``9.960``);
+    other numbers rounded half-up to ``decimals`` places with a decimal comma (``1.5342`` →
+    ``1,53``, ``12345.6`` → ``12.345,60``, ``-0.5`` → ``-0,50``). Raises ``ValueError`` for NaN,
+    infinities and booleans.
+    """
+    number = _finite_decimal(value)
+    if number == number.to_integral_value():
+        return format_vn_int(int(number))
+    q = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    sign = "-" if q < 0 else ""
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    text = format_vn_int(int(whole))
+    return f"{sign}{text},{frac}" if frac else f"{sign}{text}"
+
+
+def format_vn_millions(value: float | int | Decimal) -> str:
+    """A rounded figure in words, as the reviews write it: ``2435999`` → ``2,4 triệu``."""
+    number = _finite_decimal(value)
+    q = (number / Decimal(1_000_000)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{q:f}".replace(".", ",") + " triệu"
+
+
 # --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------
 
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+0{1,2}:00(?::00)?)?")
+_SHORT_YEAR = re.compile(r"\d{1,2}/\d{1,2}/\d{2}")
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's 1900 date system, serial 1 = 1900-01-01
+_EXCEL_SERIALS = range(20_000, 80_000)  # 1954-10-03 .. 2119-01-10
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 _MONTH = re.compile(r"(?:tháng\s*)?(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
 _ISO_MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -232,6 +338,22 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
                        f"'{text}' is not a real calendar date. {_DATE_HINT_EN}")
 
 
+def _not_a_date(value: object) -> VnParseError:
+    """A number or other non-text in a date column; an Excel serial gets its date named."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) \
+            and int(value) in _EXCEL_SERIALS:
+        shown = (EXCEL_EPOCH + timedelta(days=int(value))).strftime("%d/%m/%Y")
+        return VnParseError(
+            f"'{value}' là số, không phải ngày (có thể là ngày {shown} trong Excel nhưng ô đang "
+            f"để định dạng số). Hãy định dạng ô là ngày (Format Cells → Date) hoặc gõ lại "
+            f"{shown}.",
+            f"'{value}' is a number, not a date (perhaps {shown} in Excel, but the cell is "
+            f"formatted as a number). Format the cell as a date (Format Cells → Date) or type "
+            f"{shown}.")
+    return VnParseError(f"'{value}' không phải là ngày. {_DATE_HINT_VI}",
+                        f"'{value}' is not a date. {_DATE_HINT_EN}")
+
+
 def parse_vn_date(value: object) -> date:
     """A date cell, ``dd/mm/yyyy``, ``d/m/yyyy`` or ISO ``yyyy-mm-dd``.
 
@@ -244,8 +366,7 @@ def parse_vn_date(value: object) -> date:
     if not isinstance(value, str):
         if value is None:
             raise _missing()
-        raise VnParseError(f"'{value}' không phải là ngày. {_DATE_HINT_VI}",
-                           f"'{value}' is not a date. {_DATE_HINT_EN}")
+        raise _not_a_date(value)
     text = _clean(value)
     if not text:
         raise _missing()
@@ -253,6 +374,9 @@ def parse_vn_date(value: object) -> date:
         return _make_date(int(m[3]), int(m[2]), int(m[1]), text)
     if m := _ISO_DATE.fullmatch(text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if _SHORT_YEAR.fullmatch(text):
+        raise VnParseError(f"'{text}': năm phải ghi đủ 4 chữ số. {_DATE_HINT_VI}",
+                           f"'{text}': the year must have 4 digits. {_DATE_HINT_EN}")
     raise VnParseError(f"'{text}' không đúng dạng ngày. {_DATE_HINT_VI}",
                        f"'{text}' is not in a date format we read. {_DATE_HINT_EN}")
 

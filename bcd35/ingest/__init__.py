@@ -1,5 +1,11 @@
 """Ingestion: inbox → originals (by hash) → raw Parquet or quarantine, with a file registry.
 
+Modules, in the order a file meets them: ``pipeline`` (one pass over the inbox), ``names``
+(names are metadata), ``originals`` (kept by hash), ``reading`` (bytes → rows: encodings, CSV,
+XLSX through ``xlsx_guard``), ``detect`` (kind from the header row), ``rows`` (typed records,
+cell errors), ``duplicates`` (contradictions inside a file), ``raw`` (Parquet), ``quarantine``
+(JSON, text and HTML reports), ``registry`` (SQLite). ``kinds`` is the raw-layer contract.
+
 Light to import: no Airflow, dbt or Great Expectations; openpyxl and pyarrow are imported only
 when a workbook is read or a Parquet file written.
 """

@@ -152,8 +152,44 @@ def closest_kind(sheets: Iterable[RawSheet]) -> NearMiss:
     return best
 
 
+LEGACY_INSIGHTS_MARKERS = ("lifetime post total reach", "lifetime post total impressions")
+
+
+def is_legacy_insights_header(cells: Sequence[object]) -> bool:
+    """The first header row of the retired Page Insights export (Post ID, Posted, Lifetime …)."""
+    folded = {fold_header(header_text(cell)) for cell in cells}
+    return "post id" in folded and "posted" in folded and \
+        any(marker in folded for marker in LEGACY_INSIGHTS_MARKERS)
+
+
+def legacy_insights_error(sheets: Sequence[RawSheet]) -> FileRejected | None:
+    """A clear refusal for the legacy Page Insights post export (two header rows).
+
+    That export (metric names on one row, their descriptions on the next) has no Page ID, no
+    Page name and no Reactions/Comments/Shares columns (only "Lifetime Talking About This"
+    stories, which count differently), so its figures cannot stand beside Meta Business Suite's.
+    """
+    for sheet in sheets:
+        for line, cells in _scan_rows(sheet):
+            if is_legacy_insights_header(cells):
+                return FileRejected(
+                    "Đây là tệp xuất từ Page Insights kiểu cũ (hai dòng tiêu đề: tên chỉ số rồi "
+                    "mô tả). Tệp này không có ID Trang, Tên Trang, Cảm xúc, Bình luận, Lượt chia "
+                    "sẻ nên không dùng được. Hãy xuất lại từ Meta Business Suite: Thông tin chi "
+                    "tiết (Insights) → Nội dung → Xuất dữ liệu, định dạng CSV.",
+                    "This is a legacy Page Insights export (two header rows: metric names, then "
+                    "descriptions). It has no Page ID, Page name, Reactions, Comments or Shares, "
+                    "so it cannot be used. Export again from Meta Business Suite: Insights → "
+                    "Content → Export data, as CSV.",
+                    kind_guess="meta_posts", line=line, sheet=sheet.name)
+    return None
+
+
 def no_kind_error(sheets: Sequence[RawSheet]) -> FileRejected:
     """The rejection of a file none of whose sheets has a known header row."""
+    legacy = legacy_insights_error(sheets)
+    if legacy is not None:
+        return legacy
     near = closest_kind(sheets)
     missing = ", ".join(f"«{name}»" for name in near.missing)
     known = ", ".join(KINDS)

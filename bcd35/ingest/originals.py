@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from bcd35.config import Home
+
+CHUNK_BYTES = 1024 * 1024
 
 
 def sha256_hex(data: bytes) -> str:
@@ -38,3 +41,45 @@ def keep_original(home: Home, sha256: str, data: bytes) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def read_regular_file(path: Path, limit: int) -> tuple[bytes | None, int]:
+    """``(bytes, size)`` of a regular file; ``(None, size)`` when it is larger than ``limit``.
+
+    Never follows a symbolic link (``OSError``) and never blocks on a FIFO or device
+    (``ValueError``): only regular files in the inbox are read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        data = fh.read(limit + 1)
+        if len(data) > limit:
+            return None, max(info.st_size, len(data))
+        return data, len(data)
+
+
+def keep_large_original(home: Home, source: Path) -> tuple[str, Path]:
+    """Hash and store a file too large to read into memory, in chunks; ``(sha256, stored)``."""
+    home.originals.mkdir(parents=True, exist_ok=True)
+    tmp = home.originals / f".incoming.{os.getpid()}.tmp"
+    digest = hashlib.sha256()
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as src, tmp.open("wb") as dst:
+            for chunk in iter(lambda: src.read(CHUNK_BYTES), b""):
+                digest.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        sha = digest.hexdigest()
+        path = original_path(home, sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, path)
+        return sha, path
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,13 +1,17 @@
 """One pass over the inbox: hash → keep original → read → detect → parse → raw or quarantine.
 
-A file is loaded whole or not at all. Files already in the registry (same bytes) are skipped.
-The inbox is only read: nothing in it is ever modified, moved or deleted.
+A file is loaded whole or not at all. Files already loaded (same bytes) are skipped; files
+quarantined before are looked at again (see :mod:`bcd35.ingest.registry`) and load once they
+pass, which changes nothing while they still fail. The inbox is only read: nothing in it is ever
+modified, moved or deleted. Only regular files are read: symbolic links, FIFOs and devices are
+reported as skipped and never opened; names are metadata only (:mod:`bcd35.ingest.names`).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,11 +20,19 @@ from pathlib import Path
 from bcd35.config import Home, page_timezone
 from bcd35.ingest import registry
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
+from bcd35.ingest.duplicates import mark_duplicates
 from bcd35.ingest.errors import CellError, FileRejected
-from bcd35.ingest.originals import keep_original, sha256_hex
-from bcd35.ingest.quarantine import QuarantineReport, write_report
+from bcd35.ingest.names import display_name, display_path
+from bcd35.ingest.originals import (
+    keep_large_original,
+    keep_original,
+    original_path,
+    read_regular_file,
+    sha256_hex,
+)
+from bcd35.ingest.quarantine import QuarantineReport, remove_reports, write_report
 from bcd35.ingest.raw import Provenance, RawRows, ensure_raw_schemas, write_raw
-from bcd35.ingest.reading import read_sheets
+from bcd35.ingest.reading import MAX_FILE_BYTES, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.vietnamese import utc_naive
 
@@ -67,15 +79,44 @@ class Analysis:
     parsed: Sequence[ParsedSheet]
     errors: Sequence[CellError]
     kind_guess: str | None
+    data_rows: int | None = None  # None when the file was not read as any kind
+    rejected_rows: int | None = None
+
+    @property
+    def accepted_rows(self) -> int | None:
+        if self.data_rows is None or self.rejected_rows is None:
+            return None
+        return self.data_rows - self.rejected_rows
+
+
+def _walk(inbox: Path) -> tuple[list[Path], list[Path]]:
+    """(regular files, entries refused: symbolic links and special files), hidden files aside."""
+    files: list[Path] = []
+    refused: list[Path] = []
+    for folder, dirs, names in os.walk(inbox):
+        base = Path(folder)
+        refused += [base / d for d in dirs
+                    if not d.startswith(IGNORED_PREFIXES) and (base / d).is_symlink()]
+        dirs[:] = [d for d in dirs if not d.startswith(IGNORED_PREFIXES)]
+        for name in names:
+            if name.startswith(IGNORED_PREFIXES):
+                continue
+            path = base / name
+            try:
+                regular = stat.S_ISREG(path.lstat().st_mode)
+            except OSError:
+                continue  # vanished while walking
+            (files if regular else refused).append(path)
+    order = lambda p: p.relative_to(inbox).parts  # noqa: E731
+    return sorted(files, key=order), sorted(refused, key=order)
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Every file under ``inbox`` (sub-folders too) in sorted order, hidden and lock files aside."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(inbox):
-        dirs[:] = [d for d in dirs if not d.startswith(IGNORED_PREFIXES)]
-        found += [Path(folder) / name for name in files if not name.startswith(IGNORED_PREFIXES)]
-    return sorted((p for p in found if p.is_file()), key=lambda p: p.relative_to(inbox).parts)
+    """Every regular file under ``inbox`` (sub-folders too) in sorted order.
+
+    Hidden files, Office lock files (``~$…``), symbolic links and special files are left out.
+    """
+    return _walk(inbox)[0]
 
 
 def analyse(data: bytes, ctx: ParseContext) -> Analysis:
@@ -88,13 +129,19 @@ def analyse(data: bytes, ctx: ParseContext) -> Analysis:
     except FileRejected as exc:
         return Analysis((), (exc.error,), exc.kind_guess)
     parsed = [parse_sheet(sheet, match, ctx) for sheet, match in matched]
-    errors = [error for sheet in parsed for error in sheet.errors]
+    mark_duplicates(parsed)
+    errors = [error for sheet in parsed
+              for error in sorted(sheet.errors, key=lambda e: e.line or 0)]
     if not errors and not any(sheet.records for sheet in parsed):
         errors = [CellError(
-            "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào.",
-            "The file has a header row but no data rows.",
+            "Tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào. Hãy thêm dữ liệu bên dưới dòng "
+            "tiêu đề, hoặc bỏ tệp này khỏi inbox.",
+            "The file has a header row but no data rows. Add the data below the header, or "
+            "take the file out of the inbox.",
             line=matched[0][1].line, sheet=matched[0][0].name)]
-    return Analysis(parsed, errors, parsed[0].kind.name)
+    return Analysis(parsed, errors, parsed[0].kind.name,
+                    data_rows=sum(len(sheet.records) for sheet in parsed),
+                    rejected_rows=sum(sheet.rejected_rows for sheet in parsed))
 
 
 def _reason(errors: Sequence[CellError]) -> str:
@@ -125,50 +172,115 @@ class _Job:
     committee: str
     now: datetime
 
+    def context(self, name: str) -> ParseContext:
+        return ParseContext(max_year=self.now.year + 1, file_name=name,
+                            local_tz=page_timezone())
 
-def _ingest_new(job: _Job, rel: str, sha: str, data: bytes) -> tuple[bool, FileOutcome]:
-    """Process a file not seen before; True when it was loaded."""
+
+def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
+                rel: str) -> tuple[registry.RegisteredFile, FileOutcome]:
+    report = write_report(job.home, QuarantineReport(
+        rel, record.sha256, analysis.kind_guess, analysis.errors, job.now,
+        data_rows=analysis.data_rows, rejected_rows=analysis.rejected_rows))
+    kinds = (analysis.kind_guess,) if analysis.kind_guess else ()
+    reason = _reason(analysis.errors)
+    quarantined = replace(
+        record, kinds=kinds, status=registry.QUARANTINED, rows=0,
+        error_count=len(analysis.errors), report_path=report.relative_to(job.home.root).as_posix(),
+        reason=reason, data_rows=analysis.data_rows or 0,
+        rejected_rows=analysis.rejected_rows or 0)
+    outcome = FileOutcome(record.sha256, rel, kinds, 0, len(analysis.errors), reason, report)
+    return quarantined, outcome
+
+
+def _accept(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
+            rel: str) -> tuple[registry.RegisteredFile, FileOutcome]:
+    prov = Provenance(job.committee, record.sha256, job.now, record.ingest_seq)
+    kinds, rows = _load(job.home, analysis, prov)
+    loaded = replace(record, kinds=kinds, status=registry.LOADED, rows=rows, error_count=0,
+                     report_path=None, reason=None, data_rows=rows, rejected_rows=0)
+    return loaded, FileOutcome(record.sha256, rel, kinds, rows)
+
+
+def _ingest_new(job: _Job, rel: str, name: str, sha: str,
+                analysis: Analysis) -> tuple[bool, FileOutcome]:
+    """Process a file not seen before (its original already kept); True when it was loaded."""
     home, now = job.home, job.now
-    stored = keep_original(home, sha, data)
-    ctx = ParseContext(max_year=now.year + 1, file_name=Path(rel).name, local_tz=page_timezone())
-    analysis = analyse(data, ctx)
     seq = registry.allocate_ingest_seq(job.conn, sha, now)
     record = registry.RegisteredFile(
-        sha256=sha, original_name=Path(rel).name, original_path=rel,
-        stored_path=stored.relative_to(home.root).as_posix(), kinds=(), status=registry.LOADED,
-        rows=0, error_count=0, report_path=None, reason=None, first_seen=now, last_seen=now,
-        ingest_seq=seq)
+        sha256=sha, original_name=display_name(name), original_path=rel,
+        stored_path=original_path(home, sha).relative_to(home.root).as_posix(), kinds=(),
+        status=registry.LOADED, rows=0, error_count=0, report_path=None, reason=None,
+        first_seen=now, last_seen=now, ingest_seq=seq)
     if analysis.errors:
-        report = write_report(home, QuarantineReport(rel, sha, analysis.kind_guess,
-                                                     analysis.errors, now))
-        kinds = (analysis.kind_guess,) if analysis.kind_guess else ()
-        reason = _reason(analysis.errors)
-        registry.record_file(job.conn, replace(
-            record, kinds=kinds, status=registry.QUARANTINED, error_count=len(analysis.errors),
-            report_path=report.relative_to(home.root).as_posix(), reason=reason))
-        return False, FileOutcome(sha, rel, kinds, 0, len(analysis.errors), reason, report)
-    kinds, rows = _load(home, analysis, Provenance(job.committee, sha, now, seq))
-    registry.record_file(job.conn, replace(record, kinds=kinds, rows=rows))
-    return True, FileOutcome(sha, rel, kinds, rows)
+        record, outcome = _quarantine(job, record, analysis, rel)
+    else:
+        record, outcome = _accept(job, record, analysis, rel)
+    registry.record_file(job.conn, record)
+    registry.supersede(job.conn, sha, rel)
+    return not analysis.errors, outcome
+
+
+def _retry(job: _Job, known: registry.RegisteredFile, rel: str, analysis: Analysis,
+           result: IngestResult) -> None:
+    """A file quarantined before, seen again: load it if it now passes, else change nothing."""
+    seen = replace(known, last_seen=job.now)
+    if analysis.errors:
+        updated, _ = _quarantine(job, seen, analysis, rel) \
+            if _reason(analysis.errors) != known.reason else (seen, None)
+        registry.update_file(job.conn, replace(updated, original_path=known.original_path))
+        registry.touch(job.conn, known.sha256, rel, job.now)
+        reason = f"đã có / already {known.status} ({known.original_path})"
+        result.skipped.append(FileOutcome(known.sha256, rel, known.kinds, 0,
+                                          len(analysis.errors), reason))
+        return
+    loaded, outcome = _accept(job, seen, analysis, rel)
+    registry.update_file(job.conn, replace(loaded, original_path=known.original_path,
+                                           superseded_by=None))
+    registry.touch(job.conn, known.sha256, rel, job.now)
+    remove_reports(job.home, known.sha256)
+    registry.supersede(job.conn, known.sha256, rel)
+    result.loaded.append(outcome)
+
+
+def _too_large_analysis(size: int) -> Analysis:
+    return Analysis((), (too_large(size).error,), None)
 
 
 def _ingest_one(job: _Job, path: Path, result: IngestResult) -> None:
-    rel = path.relative_to(job.home.inbox).as_posix()
+    rel = display_path(path.relative_to(job.home.inbox).as_posix())
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        data, size = read_regular_file(path, MAX_FILE_BYTES)
+        if data is None:
+            sha, _ = keep_large_original(job.home, path)
+        else:
+            sha = sha256_hex(data)
+    except (OSError, ValueError) as exc:
         result.skipped.append(FileOutcome("", rel, reason=f"không đọc được / unreadable: {exc}"))
         return
-    sha = sha256_hex(data)
     known = registry.get_file(job.conn, sha)
-    if known is not None:
+    if known is not None and (known.status == registry.LOADED or data is None):
         registry.touch(job.conn, sha, rel, job.now)
         reason = f"đã có / already {known.status} ({known.original_path})"
         result.skipped.append(FileOutcome(sha, rel, known.kinds, known.rows,
                                           known.error_count, reason))
         return
-    loaded, outcome = _ingest_new(job, rel, sha, data)
+    if data is not None:
+        keep_original(job.home, sha, data)
+    analysis = _too_large_analysis(size) if data is None else analyse(data, job.context(path.name))
+    if known is not None:
+        _retry(job, known, rel, analysis, result)
+        return
+    loaded, outcome = _ingest_new(job, rel, path.name, sha, analysis)
     (result.loaded if loaded else result.quarantined).append(outcome)
+
+
+def _refuse_entries(entries: Sequence[Path], inbox: Path, result: IngestResult) -> None:
+    for path in entries:
+        rel = display_path(path.relative_to(inbox).as_posix())
+        what = "liên kết tượng trưng / symbolic link" if path.is_symlink() else \
+            "không phải tệp thường / not a regular file"
+        result.skipped.append(FileOutcome("", rel, reason=f"bỏ qua / ignored: {what}"))
 
 
 def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> IngestResult:
@@ -179,7 +291,9 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
     result = IngestResult()
     with registry.opened(home) as conn:
         job = _Job(home, conn, committee, moment)
-        for path in inbox_files(home.inbox):
+        files, refused = _walk(home.inbox)
+        for path in files:
             _ingest_one(job, path, result)
+        _refuse_entries(refused, home.inbox, result)
     ensure_raw_schemas(home)
     return result

@@ -1,10 +1,29 @@
-"""Read a file's bytes into sheets of numbered rows: CSV (UTF-8/UTF-16) or XLSX.
+"""Read a file's bytes into sheets of numbered rows: CSV (several encodings) or XLSX.
 
 The format is recognised by content (XLSX is a zip), never by the file name. Cells keep their
 type: CSV cells are text; XLSX cells are what Excel holds (``int``, ``float``, ``datetime``,
 ``str``, ``None``). Row numbers are what the clerk sees: the physical line of a CSV file (the
 header line is its own line number; a quoted value spanning lines takes the line it starts on),
-the row number of an XLSX sheet.
+the row number of an XLSX sheet. Blank rows are dropped; the others keep their numbers.
+
+Text encodings (:func:`decode_text`), in this order:
+
+- a byte-order mark decides: UTF-8, UTF-16 LE/BE (Meta's page-level exports, Excel's "Unicode
+  text");
+- no BOM but the NUL pattern of UTF-16 (every other byte zero): UTF-16 LE/BE without BOM;
+- valid UTF-8;
+- otherwise Windows-1258 (the Vietnamese ANSI code page, which spells a toned vowel as letter +
+  combining mark) *when every non-ASCII character then reads as Vietnamese*; the text is
+  normalised to NFC. Anything else (TCVN3, VNI, other code pages) is refused with a message that
+  says to save as "CSV UTF-8": a wrong guess would put mojibake into the marts.
+
+Text that is UTF-8 but already garbled (``Há»™i``: UTF-8 once read as Windows-1252) is refused
+too (:func:`refuse_mojibake`; XLSX cells are checked one by one in :mod:`bcd35.ingest.rows`).
+
+Size limits: CSV/XLSX of at most ``MAX_FILE_BYTES`` (checked by the pipeline), at most
+``MAX_ROWS`` rows per sheet, ``MAX_COLUMNS`` columns (cells further right are not read) and
+``MAX_CELLS`` non-empty cells per file; XLSX archives are checked by
+:mod:`bcd35.ingest.xlsx_guard` before they are opened.
 """
 
 from __future__ import annotations
@@ -12,11 +31,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bcd35.ingest.errors import FileRejected
+from bcd35.ingest.xlsx_guard import check_xlsx
+from bcd35.vietnamese import find_mojibake, implausible_characters
 
 Cells = tuple[object, ...]
 Row = tuple[int, Cells]  # (line or row number, cells)
@@ -24,13 +46,18 @@ HeaderTest = Callable[[Sequence[object]], bool]
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-DELIMITERS = (",", ";")
+DELIMITERS = (",", ";", "\t")
 HEADER_SCAN_ROWS = 20
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 50_000  # per sheet: far more than a year of any kind
+MAX_COLUMNS = 256
+MAX_CELLS = 50_000  # non-empty cells per file: ~1 s of openpyxl; a year's log is a few thousand
+UTF16_SAMPLE = 4096
 
 
 @dataclass(frozen=True)
 class RawSheet:
-    """All rows of one CSV file or one XLSX sheet, blank rows included, numbered."""
+    """The non-blank rows of one CSV file or one XLSX sheet, with their numbers."""
 
     name: str | None  # XLSX sheet name; None for CSV
     rows: tuple[Row, ...]
@@ -45,19 +72,32 @@ def read_sheets(data: bytes, is_header: HeaderTest) -> list[RawSheet]:
     """Every sheet of the file. ``is_header`` picks the CSV delimiter (see :func:`read_csv`)."""
     if not data.strip():
         raise FileRejected("Tệp rỗng, không có dữ liệu.", "The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large(len(data))
     if data.startswith(ZIP_MAGIC):
-        return read_xlsx(data)
+        return read_xlsx(data, is_header)
     if data.startswith(OLE2_MAGIC):
         raise FileRejected(
             "Tệp Excel dạng cũ (.xls, Excel 97-2003) hoặc có mật khẩu: không đọc được. Hãy mở "
             "tệp và lưu lại dạng 'Sổ làm việc Excel (.xlsx)' không đặt mật khẩu.",
             "Old-style Excel file (.xls, Excel 97-2003) or a password-protected workbook: it "
             "cannot be read. Open it and save it as 'Excel Workbook (.xlsx)' without a password.")
-    return [read_csv(decode_text(data), is_header)]
+    text = decode_text(data)
+    refuse_mojibake(text)
+    return [read_csv(text, is_header)]
+
+
+def too_large(size: int) -> FileRejected:
+    mib = MAX_FILE_BYTES // (1024 * 1024)
+    return FileRejected(
+        f"Tệp quá lớn ({size / 1024 / 1024:.1f} MiB, tối đa {mib} MiB). Hãy tách thành nhiều "
+        f"tệp nhỏ hơn (ví dụ mỗi quý một tệp).",
+        f"The file is too large ({size / 1024 / 1024:.1f} MiB, at most {mib} MiB). Split it "
+        f"into smaller files (e.g. one per quarter).")
 
 
 # --------------------------------------------------------------------------------------------
-# CSV
+# Text encodings
 # --------------------------------------------------------------------------------------------
 
 _RESAVE_VI = ("Hãy mở tệp và lưu lại dạng 'CSV UTF-8 (Comma delimited)', hoặc xuất lại tệp từ "
@@ -66,43 +106,129 @@ _RESAVE_EN = "Save it again as 'CSV UTF-8 (Comma delimited)', or export it again
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is rejected, never guessed."""
+    """The text of a CSV file; see the module docstring for the encodings read."""
+    if data.startswith(codecs.BOM_UTF8):
+        return _no_nul(_strict(data, "utf-8-sig", "UTF-8"))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise _encoding_error(data, exc, "UTF-16") from None
+        return _no_nul(_strict(data, "utf-16", "UTF-16"))
+    if b"\x00" in data:
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise _nul_error()
+        return _no_nul(_strict(data, encoding, "UTF-16"))
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _encoding_error(data, exc, "UTF-8") from None
+        return _legacy(data, exc)
+
+
+def _strict(data: bytes, codec: str, label: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(data, exc, label) from None
+
+
+def _no_nul(text: str) -> str:
     if "\x00" in text:
-        raise FileRejected(
-            f"Tệp có ký tự NUL: không phải tệp văn bản UTF-8 (có thể là UTF-16 không có BOM "
-            f"hoặc tệp nhị phân). {_RESAVE_VI}",
-            f"The file contains NUL characters: it is not UTF-8 text (perhaps UTF-16 without a "
-            f"BOM, or a binary file). {_RESAVE_EN}")
+        raise _nul_error()
     return text
 
 
-def _encoding_error(data: bytes, exc: UnicodeDecodeError, encoding: str) -> FileRejected:
-    line = data[: exc.start].count(b"\n") + 1
-    bad = data[exc.start : exc.start + 4].hex(" ")
+def _nul_error() -> FileRejected:
     return FileRejected(
-        f"Tệp không đúng bảng mã {encoding} (byte lạ {bad} ở dòng {line}); có thể tệp được lưu "
-        f"bằng bảng mã cũ (TCVN3, VNI, Windows-1258) hoặc không phải tệp CSV. {_RESAVE_VI}",
-        f"The file is not valid {encoding} (unexpected bytes {bad} on line {line}); it may have "
-        f"been saved in a legacy encoding (TCVN3, VNI, Windows-1258), or it is not a CSV file. "
-        f"{_RESAVE_EN}",
+        f"Tệp có ký tự NUL: không phải tệp văn bản đọc được (có thể là tệp nhị phân hoặc bảng "
+        f"mã lạ). {_RESAVE_VI}",
+        f"The file contains NUL characters: it is not readable text (perhaps a binary file or "
+        f"an unusual encoding). {_RESAVE_EN}")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when the bytes have UTF-16's NUL pattern, else ``None``."""
+    sample = data[:UTF16_SAMPLE]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zeros_odd >= 0.3 and zeros_even <= 0.01:
+        return "utf-16-le"
+    if zeros_even >= 0.3 and zeros_odd <= 0.01:
+        return "utf-16-be"
+    return None
+
+
+def _legacy(data: bytes, utf8_error: UnicodeDecodeError) -> str:
+    """Windows-1258 when it reads as Vietnamese, else a refusal naming the first bad byte."""
+    try:
+        text = unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        raise _encoding_error(data, utf8_error, "UTF-8") from None
+    odd = implausible_characters(text)
+    if odd:
+        raise _encoding_error(data, utf8_error, "UTF-8", odd)
+    return text
+
+
+def refuse_mojibake(text: str) -> None:
+    """Refuse text that is UTF-8 already garbled once (``Há»™i`` for ``Hội``), naming the line."""
+    found = find_mojibake(text)
+    if found is None:
+        return
+    garbled, meant = found
+    line = text[: text.find(garbled)].count("\n") + 1
+    raise FileRejected(
+        f"Chữ tiếng Việt trong tệp đã bị hỏng bảng mã (dòng {line}: «{garbled}» lẽ ra là "
+        f"«{meant}»): tệp UTF-8 đã bị mở bằng bảng mã khác rồi lưu lại. Hãy lấy lại tệp gốc "
+        f"hoặc xuất lại từ phần mềm gốc, rồi lưu dạng 'CSV UTF-8'; không sửa được tự động một "
+        f"cách chắc chắn.",
+        f"The Vietnamese text in this file is garbled (line {line}: '{garbled}' should read "
+        f"'{meant}'): a UTF-8 file was opened in another encoding and saved again. Get the "
+        f"original back or export it again from its source, then save as 'CSV UTF-8'; it cannot "
+        f"be repaired automatically with certainty.",
         line=line)
 
 
+def _shown(chars: str) -> str:
+    """Odd characters for a message: a lone combining mark is shown on a dotted circle."""
+    return " ".join(f"\u25cc{ch}" if unicodedata.category(ch) == "Mn" else ch for ch in chars)
+
+
+def _encoding_error(data: bytes, exc: UnicodeDecodeError, encoding: str,
+                    odd: str = "") -> FileRejected:
+    line = data[: exc.start].count(b"\n") + 1
+    bad = data[exc.start : exc.start + 4].hex(" ")
+    odd = _shown(odd)
+    seen_vi = f" Đọc theo Windows-1258 thì ra ký tự lạ «{odd}»." if odd else ""
+    seen_en = f" Read as Windows-1258 it shows odd characters «{odd}»." if odd else ""
+    return FileRejected(
+        f"Tệp không đúng bảng mã {encoding} (byte lạ {bad} ở dòng {line}); có thể tệp được lưu "
+        f"bằng bảng mã cũ (TCVN3/ABC, VNI, Windows-1258) hoặc không phải tệp CSV.{seen_vi} "
+        f"{_RESAVE_VI}",
+        f"The file is not valid {encoding} (unexpected bytes {bad} on line {line}); it may have "
+        f"been saved in a legacy encoding (TCVN3/ABC, VNI, Windows-1258), or it is not a CSV "
+        f"file.{seen_en} {_RESAVE_EN}",
+        line=line)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+
 def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
-    for cells in reader:
-        yield start, tuple(cells)
-        start = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield start, tuple(cells)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileRejected(
+            f"Tệp CSV hỏng từ dòng {start}: {exc} (thường do dấu ngoặc kép \" mở mà không đóng, "
+            f"hoặc có chữ ngay sau dấu ngoặc kép đóng). Hãy sửa dòng đó. {_RESAVE_VI}",
+            f"The CSV file is malformed from line {start}: {exc} (usually a \" opened and never "
+            f"closed, or text right after a closing \"). Fix that line. {_RESAVE_EN}",
+            line=start) from None
 
 
 def sniff_delimiter(text: str, is_header: HeaderTest) -> str:
@@ -123,12 +249,39 @@ def sniff_delimiter(text: str, is_header: HeaderTest) -> str:
 
 def read_csv(text: str, is_header: HeaderTest) -> RawSheet:
     delimiter = sniff_delimiter(text, is_header)
-    try:
-        rows = tuple(_csv_rows(text, delimiter))
-    except csv.Error as exc:
-        raise FileRejected(f"Tệp CSV hỏng, không đọc được: {exc}. {_RESAVE_VI}",
-                           f"The CSV file is malformed: {exc}. {_RESAVE_EN}") from None
-    return RawSheet(name=None, rows=rows, is_csv=True)
+    rows: list[Row] = []
+    budget = _Budget(None)
+    for line, cells in _csv_rows(text, delimiter):
+        if not is_blank_row(cells):
+            budget.count(line, cells)
+            rows.append((line, cells))
+    return RawSheet(name=None, rows=tuple(rows), is_csv=True)
+
+
+@dataclass
+class _Budget:
+    """Counts rows and cells of a file against ``MAX_ROWS``/``MAX_CELLS``."""
+
+    sheet: str | None
+    cells: int = 0
+
+    def count(self, number: int, cells: Sequence[object]) -> None:
+        where_vi = f"trang tính «{self.sheet}» " if self.sheet is not None else ""
+        where_en = f"sheet '{self.sheet}' " if self.sheet is not None else ""
+        if number > MAX_ROWS:
+            raise FileRejected(
+                f"Tệp quá lớn: {where_vi}có nội dung hoặc định dạng quá dòng {MAX_ROWS}. Hãy "
+                f"xoá các dòng thừa bên dưới dữ liệu (Ctrl+End cho biết ô cuối cùng) hoặc tách "
+                f"tệp.",
+                f"The file is too large: {where_en}has content or formatting beyond row "
+                f"{MAX_ROWS}. Delete the stray rows below the data (Ctrl+End shows the last "
+                f"cell) or split the file.", line=number, sheet=self.sheet)
+        self.cells += sum(1 for c in cells if c is not None and c != "")
+        if self.cells > MAX_CELLS:
+            raise FileRejected(
+                f"Tệp quá lớn: hơn {MAX_CELLS} ô có dữ liệu. Hãy tách thành nhiều tệp nhỏ hơn.",
+                f"The file is too large: more than {MAX_CELLS} non-empty cells. Split it into "
+                f"smaller files.", line=number, sheet=self.sheet)
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,20 +289,33 @@ def read_csv(text: str, is_header: HeaderTest) -> RawSheet:
 # --------------------------------------------------------------------------------------------
 
 
-def read_xlsx(data: bytes) -> list[RawSheet]:
-    """Every worksheet, cells typed as Excel holds them (cached values of formulas)."""
+def read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> list[RawSheet]:
+    """Every worksheet, cells typed as Excel holds them (cached values of formulas).
+
+    With ``is_header``, a sheet none of whose first ``HEADER_SCAN_ROWS`` non-blank rows is a
+    header is read no further (an instructions or pivot sheet): those rows are enough to name
+    the closest kind.
+    """
+    checked = check_xlsx(data)  # before openpyxl sees a byte of XML; a rebuilt copy
+    import warnings
+
     from openpyxl import load_workbook  # imported here: keeps ``import bcd35.ingest`` light
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dropped images, unknown extensions, …
+            workbook = load_workbook(io.BytesIO(checked), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged or foreign zip
         raise FileRejected(
             f"Không đọc được tệp Excel (.xlsx): tệp hỏng hoặc không phải sổ làm việc Excel "
             f"({type(exc).__name__}). Hãy mở tệp bằng Excel và lưu lại dạng .xlsx.",
             f"The Excel file (.xlsx) cannot be read: it is damaged or not an Excel workbook "
             f"({type(exc).__name__}). Open it in Excel and save it again as .xlsx.") from None
+    budget = _Budget(None)
     try:
-        return [_xlsx_sheet(ws) for ws in workbook.worksheets]
+        return [_xlsx_sheet(ws, budget, is_header) for ws in workbook.worksheets]
+    except FileRejected:
+        raise
     except Exception as exc:
         raise FileRejected(
             f"Tệp Excel (.xlsx) bị hỏng, không đọc hết được ({type(exc).__name__}). Hãy mở tệp "
@@ -160,9 +326,30 @@ def read_xlsx(data: bytes) -> list[RawSheet]:
         workbook.close()
 
 
-def _xlsx_sheet(worksheet: Any) -> RawSheet:
-    # Files written by other tools often carry a wrong <dimension>: read every cell instead.
+def _trim(cells: Sequence[object]) -> Cells:
+    end = len(cells)
+    while end and cells[end - 1] is None:
+        end -= 1
+    return tuple(cells[:end])
+
+
+def _xlsx_sheet(worksheet: Any, budget: _Budget, is_header: HeaderTest | None) -> RawSheet:
+    # Files written by other tools often carry a wrong <dimension>: read every cell instead,
+    # but never further right than MAX_COLUMNS (a stray cell in column XFD would otherwise make
+    # every row 16 384 cells wide).
     worksheet.reset_dimensions()
-    cells = worksheet.iter_rows(values_only=True)
-    rows = tuple((number, tuple(row)) for number, row in enumerate(cells, start=1))
-    return RawSheet(name=str(worksheet.title), rows=rows, is_csv=False)
+    budget.sheet = str(worksheet.title)
+    rows: list[Row] = []
+    header_seen = is_header is None
+    for number, cells in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True),
+                                   start=1):
+        if number <= MAX_ROWS and (cells.count(None) == len(cells) or is_blank_row(cells)):
+            continue
+        budget.count(number, cells)
+        row = (number, _trim(cells))
+        rows.append(row)
+        if not header_seen:
+            header_seen = is_header(row[1]) if is_header is not None else True
+            if not header_seen and len(rows) >= HEADER_SCAN_ROWS:
+                break  # no header in the leading rows: not a sheet of any kind
+    return RawSheet(name=str(worksheet.title), rows=tuple(rows), is_csv=False)

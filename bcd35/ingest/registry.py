@@ -4,6 +4,12 @@ Table ``ingested_files`` has one row per distinct content: where it was first fo
 original is kept, what it was recognised as, whether it was loaded or quarantined and why, and
 its ``ingest_seq`` (strictly increasing: a later file wins over an earlier one on a natural key).
 Table ``file_sightings`` remembers every inbox path the same content was seen under.
+
+A quarantined file is looked at again on every run while its bytes are still in the inbox (a
+code or reference-data change may have made it loadable; it then loads under its original
+``ingest_seq``). When other content turns up at an inbox path where a quarantined file was seen
+(the clerk fixed the file in place), the quarantined file gets ``superseded_by`` = the new
+sha256: it is no longer waiting for a fix.
 Paths in the registry are relative: ``original_path`` to the inbox, ``stored_path`` and
 ``report_path`` to the home.
 """
@@ -37,7 +43,10 @@ create table if not exists ingested_files (
     reason text,
     first_seen text not null,
     last_seen text not null,
-    ingest_seq integer not null unique
+    ingest_seq integer not null unique,
+    data_rows integer not null default 0,
+    rejected_rows integer not null default 0,
+    superseded_by text
 );
 create table if not exists file_sightings (
     sha256 text not null,
@@ -54,7 +63,12 @@ create table if not exists ingest_seq_allocations (
 """
 
 _COLUMNS = ("sha256", "original_name", "original_path", "stored_path", "kinds", "status", "rows",
-            "error_count", "report_path", "reason", "first_seen", "last_seen", "ingest_seq")
+            "error_count", "report_path", "reason", "first_seen", "last_seen", "ingest_seq",
+            "data_rows", "rejected_rows", "superseded_by")
+# columns added after the first release: (name, declaration) for ``alter table``
+_ADDED_COLUMNS = (("data_rows", "integer not null default 0"),
+                  ("rejected_rows", "integer not null default 0"),
+                  ("superseded_by", "text"))
 
 
 @dataclass(frozen=True)
@@ -67,11 +81,16 @@ class RegisteredFile:
     status: str  # loaded | quarantined
     rows: int
     error_count: int
-    report_path: str | None  # relative to the home: quarantine/<sha256>.txt
+    report_path: str | None  # relative to the home: quarantine/<sha256>.txt (.json/.html beside)
     reason: str | None  # first problem, for `bcd35 status`
     first_seen: datetime  # UTC, naive
     last_seen: datetime
     ingest_seq: int
+    # non-blank rows below the header; rows with an error (0 for a loaded file). For every file
+    # read: rows loaded (or that would load) + rejected_rows = data_rows.
+    data_rows: int = 0
+    rejected_rows: int = 0
+    superseded_by: str | None = None  # a quarantined file replaced at its inbox path by this
 
     def stored_file(self, home: Home) -> Path:
         return home.root / self.stored_path
@@ -91,7 +110,9 @@ def _from_row(row: sqlite3.Row) -> RegisteredFile:
         kinds=tuple(k for k in row["kinds"].split(",") if k), status=row["status"],
         rows=row["rows"], error_count=row["error_count"], report_path=row["report_path"],
         reason=row["reason"], first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]), ingest_seq=row["ingest_seq"])
+        last_seen=datetime.fromisoformat(row["last_seen"]), ingest_seq=row["ingest_seq"],
+        data_rows=row["data_rows"], rejected_rows=row["rejected_rows"],
+        superseded_by=row["superseded_by"])
 
 
 def connect(home: Home) -> sqlite3.Connection:
@@ -102,7 +123,17 @@ def connect(home: Home) -> sqlite3.Connection:
     conn.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("pragma journal_mode = wal")
     conn.executescript(_SCHEMA)
+    _migrate(conn)
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a registry written by an older version lacks."""
+    present = {row["name"] for row in conn.execute("pragma table_info(ingested_files)")}
+    with conn:
+        for name, declaration in _ADDED_COLUMNS:
+            if name not in present:
+                conn.execute(f"alter table ingested_files add column {name} {declaration}")
 
 
 @contextmanager
@@ -141,6 +172,31 @@ def record_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
         _sighting(conn, file.sha256, file.original_path, file.last_seen)
 
 
+def update_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
+    """Rewrite the row of a known file (a quarantined file looked at again)."""
+    values = {name: getattr(file, name) for name in _COLUMNS}
+    values["kinds"] = ",".join(file.kinds)
+    values["first_seen"] = _stamp(file.first_seen)
+    values["last_seen"] = _stamp(file.last_seen)
+    assignments = ", ".join(f"{name} = :{name}" for name in _COLUMNS if name != "sha256")
+    with conn:
+        conn.execute(f"update ingested_files set {assignments} where sha256 = :sha256", values)
+        _sighting(conn, file.sha256, file.original_path, file.last_seen)
+
+
+def supersede(conn: sqlite3.Connection, sha256: str, original_path: str) -> list[str]:
+    """Mark quarantined files once seen at ``original_path`` as replaced by ``sha256``."""
+    with conn:
+        rows = conn.execute(
+            "select f.sha256 from ingested_files f join file_sightings s using (sha256) "
+            "where s.original_path = ? and f.status = ? and f.sha256 <> ? "
+            "and f.superseded_by is null", (original_path, QUARANTINED, sha256)).fetchall()
+        shas = [row["sha256"] for row in rows]
+        conn.executemany("update ingested_files set superseded_by = ? where sha256 = ?",
+                         [(sha256, sha) for sha in shas])
+    return shas
+
+
 def _sighting(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
     conn.execute(
         "insert into file_sightings (sha256, original_path, first_seen, last_seen) "
@@ -171,9 +227,14 @@ def list_files(home: Home, status: str | None = None) -> list[RegisteredFile]:
     return [_from_row(row) for row in rows]
 
 
-def quarantined_files(home: Home) -> list[RegisteredFile]:
-    """Files loaded not at all, with ``reason`` and ``report_path`` saying why."""
-    return list_files(home, QUARANTINED)
+def quarantined_files(home: Home, *, include_superseded: bool = True) -> list[RegisteredFile]:
+    """Files loaded not at all, with ``reason`` and ``report_path`` saying why.
+
+    ``include_superseded=False`` leaves out those replaced at their inbox path by newer content
+    (fixed in place): what is still waiting for the clerk.
+    """
+    files = list_files(home, QUARANTINED)
+    return files if include_superseded else [f for f in files if f.superseded_by is None]
 
 
 def sightings(home: Home, sha256: str) -> list[str]:

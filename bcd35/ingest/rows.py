@@ -3,6 +3,11 @@
 Every cell is checked; every bad cell becomes a :class:`CellError` naming line, column (as
 written in the file), value and reason. Derived columns (``*_norm``, codes, ``ma_dvhc``,
 ``lien_ket_norm``, the Meta export period) are filled here. Blank rows are skipped.
+
+Row-level faults: a CSV line with more cells than the header (an unquoted delimiter in a value),
+a CSV line too short to reach a required column (a ragged row), and text garbled by a wrong
+encoding (``Há»™i``, see :func:`bcd35.vietnamese.find_mojibake`). Duplicates inside a file are
+found afterwards, over all sheets of a kind (:mod:`bcd35.ingest.duplicates`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bcd35.ingest.reading import RawSheet, is_blank_row
 from bcd35.vietnamese import (
     DEFAULT_TZ,
     VnParseError,
+    find_mojibake,
     is_blank,
     normalize_key,
     parse_dmy_datetime,
@@ -55,11 +61,32 @@ class ParseContext:
 
 @dataclass
 class ParsedSheet:
+    """The data rows of one sheet: every non-blank row below the header is a record.
+
+    ``len(records)`` is the number of data rows; ``error_lines`` the rows with at least one
+    error, so accepted rows = ``len(records) - len(error_lines)``.
+    """
+
     kind: Kind
     sheet: str | None
+    headers: dict[str, str] = field(default_factory=dict)  # column name -> header as written
     row_numbers: list[int] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
+    error_lines: set[int] = field(default_factory=set)
+
+    def add_error(self, error: CellError) -> None:
+        self.errors.append(error)
+        if error.line is not None:
+            self.error_lines.add(error.line)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len(self.error_lines)
+
+    @property
+    def accepted_rows(self) -> int:
+        return len(self.records) - len(self.error_lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,8 +108,9 @@ def parse_text(value: object) -> str:
 def parse_count(value: object) -> int:
     number = parse_vn_int(value)
     if number < 0:
-        raise VnParseError(f"Số âm ({number}): số đếm không được âm.",
-                           f"Negative number ({number}): a count cannot be negative.")
+        raise VnParseError(f"Số âm ({number}): số đếm không được âm. Hãy ghi số từ 0 trở lên.",
+                           f"Negative number ({number}): a count cannot be negative. Write a "
+                           f"number of 0 or more.")
     return number
 
 
@@ -128,8 +156,10 @@ def parse_meta_id(value: object) -> str:
     if E_NOTATION.fullmatch(text):
         raise _ids_lost(text)
     if not META_ID.fullmatch(text):
-        raise VnParseError(f"ID '{text}' không hợp lệ: ID của Meta gồm 15 đến 19 chữ số.",
-                           f"ID '{text}' is invalid: a Meta ID has 15 to 19 digits.")
+        raise VnParseError(f"ID '{text}' không hợp lệ: ID của Meta gồm 15 đến 19 chữ số. Hãy "
+                           f"xuất lại tệp từ Meta Business Suite, không sửa cột ID.",
+                           f"ID '{text}' is invalid: a Meta ID has 15 to 19 digits. Export the "
+                           f"file again from Meta Business Suite; do not edit the ID columns.")
     return text
 
 
@@ -251,10 +281,30 @@ def _extra_cells_error(cells: tuple[object, ...], match: HeaderMatch, line: int,
         sheet=sheet.name)
 
 
+def _short_row_error(cells: tuple[object, ...], match: HeaderMatch, line: int,
+                     sheet: RawSheet) -> CellError | None:
+    """A CSV line that ends before a required column: a ragged row, not a row of blanks."""
+    if not sheet.is_csv:
+        return None
+    cut = [match.header_text[c.name] for c in match.kind.required_columns
+           if match.positions[c.name] >= len(cells)]
+    if not cut:
+        return None
+    names = ", ".join(f"«{name}»" for name in cut)
+    return CellError(
+        f"Dòng chỉ có {len(cells)} ô, ít hơn {match.width} cột của dòng tiêu đề: thiếu {names}. "
+        f"Có thể dòng bị ngắt giữa chừng hoặc thiếu dấu phân cách. Hãy bổ sung các ô còn thiếu.",
+        f"The line has only {len(cells)} cells, fewer than the {match.width} columns of the "
+        f"header: {names} missing. The line may be cut short or miss delimiters. Add the "
+        f"missing cells.",
+        line=line, value=", ".join(cell_text(c) for c in cells), sheet=sheet.name)
+
+
 def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
                  parsers: dict[str, CellParser], sheet: RawSheet) -> tuple[Record, list[CellError]]:
     record: Record = {}
-    errors: list[CellError] = []
+    short = _short_row_error(cells, match, line, sheet)
+    errors: list[CellError] = [short] if short is not None else []
     for column in match.kind.source_columns:
         position = match.positions.get(column.name)
         value = cells[position] if position is not None and position < len(cells) else None
@@ -263,17 +313,37 @@ def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
             record[column.name] = _parse_value(match.kind, column, value, parsers[column.name])
         except VnParseError as exc:
             record[column.name] = None
+            if short is not None and position is not None and position >= len(cells):
+                continue  # already named by the short-row error
             errors.append(CellError(exc.reason_vi, exc.reason_en, line=line, column=header,
                                     value=cell_text(value), sheet=sheet.name))
     return record, errors
+
+
+def _garbled(text: str) -> VnParseError | None:
+    found = find_mojibake(text)
+    if found is None:
+        return None
+    garbled, meant = found
+    return VnParseError(
+        f"Chữ bị lỗi phông/bảng mã: «{garbled}» lẽ ra là «{meant}» (tệp UTF-8 đã bị mở và lưu "
+        f"lại bằng bảng mã khác). Hãy lấy lại tệp gốc hoặc gõ lại chữ tiếng Việt, rồi lưu dạng "
+        f"'CSV UTF-8'.",
+        f"Garbled text: '{garbled}' should read '{meant}' (a UTF-8 file was opened and saved "
+        f"again in another encoding). Get the original file back or retype the Vietnamese text, "
+        f"then save as 'CSV UTF-8'.")
 
 
 def _parse_value(kind: Kind, column: Column, value: object, parse: CellParser) -> object:
     if is_blank(value):
         if _value_optional(kind, column):
             return None
-        raise VnParseError(f"Ô trống: cột «{column.headers[0]}» bắt buộc phải có giá trị.",
-                           f"Empty cell: the column '{column.headers[0]}' requires a value.")
+        raise VnParseError(f"Ô trống: cột «{column.headers[0]}» bắt buộc phải có giá trị. Hãy "
+                           f"điền giá trị vào ô này.",
+                           f"Empty cell: the column '{column.headers[0]}' requires a value. Fill "
+                           f"in this cell.")
+    if isinstance(value, str) and (garbled := _garbled(value)) is not None:
+        raise garbled
     return parse(value)
 
 
@@ -300,7 +370,7 @@ def parse_sheet(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> Parse
     extra: Record = {}
     if kind.name == "meta_posts":
         extra["_period_start"], extra["_period_end"] = meta_period(ctx.file_name)
-    result = ParsedSheet(kind=kind, sheet=sheet.name)
+    result = ParsedSheet(kind=kind, sheet=sheet.name, headers=dict(match.header_text))
     for line, cells in sheet.rows:
         if line <= match.line or is_blank_row(cells):
             continue
@@ -312,5 +382,6 @@ def parse_sheet(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> Parse
         record.update(extra)
         result.row_numbers.append(line)
         result.records.append(record)
-        result.errors.extend(errors)
+        for error in errors:
+            result.add_error(error)
     return result

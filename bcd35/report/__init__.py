@@ -1,8 +1,13 @@
-"""The validated annual report (SPEC §7), written from the published build only."""
+"""The validated annual report (SPEC §7), written from the published build only.
+
+``exports/Y/`` holds ``kpi_Y.json``, ``kpi_Y.csv``, ``bao_cao_kpi_Y.xlsx``, the draft report
+``bao_cao_Y.docx``, the charts ``bieu_do/*.png`` and the audit pack ``audit/``. The files are
+written into a temporary folder next to it, which then replaces the year's folder as a whole:
+a reader sees the old report or the new one, never a mix.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -12,7 +17,10 @@ from pathlib import Path
 from bcd35 import runs
 from bcd35.config import Home
 from bcd35.publish import published_build, read_manifest
-from bcd35.report.kpis import read_annual_kpis
+from bcd35.report.audit_pack import write_audit_pack
+from bcd35.report.charts import CHARTS, write_charts
+from bcd35.report.document import write_docx
+from bcd35.report.kpis import ReportData, read_report_data
 from bcd35.report.writers import write_csv, write_json, write_xlsx
 
 
@@ -57,8 +65,8 @@ def _check_publishable(home: Home, allow_stale: bool) -> tuple[Path, dict]:
 
 def write_report(home: Home, year: int, committee: str, allow_stale: bool = False) -> Report:
     build, manifest = _check_publishable(home, allow_stale)
-    rows = read_annual_kpis(build, committee, year)
-    if not rows:
+    data = read_report_data(build, committee, year, manifest)
+    if not data.kpis:
         raise ReportRefused(
             f"Không có số liệu năm {year} cho {committee} trong bản đã công bố. / "
             f"The published build has no figures for {year} ({committee})."
@@ -68,31 +76,29 @@ def write_report(home: Home, year: int, committee: str, allow_stale: bool = Fals
     staging = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=target.parent))
     staging.chmod(0o755)
     try:
-        files = [staging / f"kpi_{year}.json", staging / f"kpi_{year}.csv",
-                 staging / f"bao_cao_kpi_{year}.xlsx"]
-        write_json(files[0], year, manifest, rows)
-        write_csv(files[1], rows)
-        write_xlsx(files[2], year, _committee_name(build, committee), rows)
-        pack = staging / "audit"
-        pack.mkdir()
-        (pack / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-            encoding="utf-8")
+        files = write_files(staging, home, build, data)
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Report(year=year, directory=target, build_id=manifest["build_id"],
-                  files=[target / f.name for f in files] + [target / "audit" / "manifest.json"])
+                  files=[target / f.relative_to(staging) for f in files])
 
 
-def _committee_name(build: Path, committee: str) -> str:
-    import duckdb
-
-    with duckdb.connect(str(build), read_only=True) as con:
-        row = con.execute("select name_vi from marts.dim_committee where committee_code = ?",
-                          [committee]).fetchone()
-    return row[0] if row else committee
+def write_files(directory: Path, home: Home, build: Path, data: ReportData) -> list[Path]:
+    """Every file of the report into ``directory``; returns them in the order listed."""
+    year = data.year
+    tables = [directory / f"kpi_{year}.json", directory / f"kpi_{year}.csv",
+              directory / f"bao_cao_kpi_{year}.xlsx"]
+    write_json(tables[0], data)
+    write_csv(tables[1], data)
+    write_xlsx(tables[2], data)
+    charts = write_charts(directory / "bieu_do", data)
+    docx = directory / f"bao_cao_{year}.docx"
+    write_docx(docx, data, list(zip(CHARTS, charts, strict=True)))
+    audit = write_audit_pack(directory / "audit", home, build, year, data.committee.name_vi,
+                             data.manifest)
+    return [*tables, docx, *charts, *audit]
 
 
 def _swap_in(staging: Path, target: Path) -> None:

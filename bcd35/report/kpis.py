@@ -1,11 +1,21 @@
-"""Read the annual KPIs of one committee and year from a published build."""
+"""Read what the annual report shows from a published build (read-only, no external access).
+
+Everything the report writers need is read here, in one read-only connection, into plain
+dataclasses (:class:`ReportData`), so the writers never touch the warehouse and can be tested
+on hand-made data (:meth:`ReportData.from_dict`).
+
+``value`` is ``None`` when the year has no records of the KPI's source (no data), which is not
+the same as 0.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
+
+Number = float | int
 
 
 @dataclass(frozen=True)
@@ -13,40 +23,139 @@ class KpiRow:
     code: str
     name_vi: str
     unit_vi: str
-    value: float | int
-    target: float | int | None
-    previous_year: float | int | None
+    value: Number | None  # None = no data for the year
+    target: Number | None
+    previous_year: Number | None  # None = no data for the year before (or no such year)
     pct_of_target: float | None
 
+    @property
+    def has_data(self) -> bool:
+        return self.value is not None
 
-def _num(value):
+
+@dataclass(frozen=True)
+class Committee:
+    code: str
+    name_vi: str  # "Ban Chỉ đạo 35 huyện Hàm Yên"
+    district_name_vi: str  # "Hàm Yên"
+    province_name_vi: str  # "Tuyên Quang"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The figures of one committee and year, with the build manifest they came from."""
+
+    year: int
+    committee: Committee
+    kpis: list[KpiRow]
+    monthly: dict[str, list[Number | None]]  # KPI code → 12 monthly values (Jan … Dec)
+    manifest: dict
+    publications: list[str] = field(default_factory=list)  # bulletin titles of the year
+
+    def kpi(self, code: str) -> KpiRow | None:
+        return next((k for k in self.kpis if k.code == code), None)
+
+    def value(self, code: str) -> Number | None:
+        row = self.kpi(code)
+        return None if row is None else row.value
+
+    def to_dict(self) -> dict:
+        return {"year": self.year, "committee": asdict(self.committee),
+                "kpis": [asdict(k) for k in self.kpis], "monthly": self.monthly,
+                "manifest": self.manifest, "publications": self.publications}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> ReportData:
+        return cls(year=int(doc["year"]), committee=Committee(**doc["committee"]),
+                   kpis=[KpiRow(**k) for k in doc["kpis"]],
+                   monthly={k: list(v) for k, v in doc["monthly"].items()},
+                   manifest=doc["manifest"], publications=list(doc.get("publications", [])))
+
+
+def _num(value) -> Number | None:
     if value is None:
         return None
     value = float(value)
     return int(value) if value.is_integer() else round(value, 2)
 
 
-def read_annual_kpis(build: Path, committee: str, year: int) -> list[KpiRow]:
-    with duckdb.connect(str(build), read_only=True,
-                        config={"enable_external_access": False}) as con:
-        rows = con.execute(
-            "select kpi_code, name_vi, unit_vi, value, target, previous_year_value, "
-            "pct_of_target from marts.mart_kpi_annual "
-            "where committee_code = ? and year = ? order by sort_order",
-            [committee, year],
-        ).fetchall()
+def _connect(build: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(build), read_only=True, config={"enable_external_access": False})
+
+
+# The queries bind no parameters: DuckDB's Python client imports numpy and pandas on the first
+# bound parameter (over a second). The year goes in as an int literal and rows are filtered
+# by committee in Python (the marts are small), so no text is ever spliced into SQL.
+
+
+def _annual(con: duckdb.DuckDBPyConnection, committee: str, year: int) -> list[KpiRow]:
+    rows = con.execute(
+        "select committee_code, kpi_code, name_vi, unit_vi, value, target, "
+        "previous_year_value, pct_of_target from marts.mart_kpi_annual "
+        f"where year = {int(year)} order by sort_order"
+    ).fetchall()
     return [
         KpiRow(code, name, unit, _num(value), _num(target), _num(previous),
                None if pct is None else float(pct))
-        for code, name, unit, value, target, previous, pct in rows
+        for who, code, name, unit, value, target, previous, pct in rows if who == committee
     ]
 
 
-def monthly_series(build: Path, committee: str, year: int) -> list[tuple[str, int, float]]:
-    with duckdb.connect(str(build), read_only=True,
-                        config={"enable_external_access": False}) as con:
-        return con.execute(
-            "select kpi_code, month, value from marts.mart_kpi_monthly "
-            "where committee_code = ? and year = ? order by sort_order, month",
-            [committee, year],
+def _monthly(con: duckdb.DuckDBPyConnection, committee: str,
+             year: int) -> dict[str, list[Number | None]]:
+    series: dict[str, list[Number | None]] = {}
+    for who, code, month, value in con.execute(
+        "select committee_code, kpi_code, month, value from marts.mart_kpi_monthly "
+        f"where year = {int(year)} order by sort_order, month"
+    ).fetchall():
+        if who != committee:
+            continue
+        months = series.setdefault(code, [None] * 12)
+        if 1 <= month <= 12:
+            months[month - 1] = _num(value)
+    return series
+
+
+def _committee(con: duckdb.DuckDBPyConnection, committee: str) -> Committee:
+    rows = con.execute(
+        "select committee_code, name_vi, district_name_vi, province_name_vi "
+        "from marts.dim_committee").fetchall()
+    row = next((r[1:] for r in rows if r[0] == committee), None)
+    if row is None:
+        return Committee(committee, committee, committee, "")
+    return Committee(committee, *(str(v or "") for v in row))
+
+
+def _publications(con: duckdb.DuckDBPyConnection, committee: str, year: int) -> list[str]:
+    """Bulletin titles of the year, for the sentence about bulletins (optional: [] if the
+    mart has other columns)."""
+    try:
+        rows = con.execute(
+            "select distinct committee_code, publication_name from marts.fct_bulletin_issues "
+            f"where issue_year = {int(year)} and publication_name is not null order by 2"
         ).fetchall()
+    except duckdb.Error:
+        return []
+    return [name for who, name in rows if who == committee]
+
+
+def read_report_data(build: Path, committee: str, year: int, manifest: dict) -> ReportData:
+    with _connect(build) as con:
+        return ReportData(
+            year=year,
+            committee=_committee(con, committee),
+            kpis=_annual(con, committee, year),
+            monthly=_monthly(con, committee, year),
+            manifest=manifest,
+            publications=_publications(con, committee, year),
+        )
+
+
+def read_annual_kpis(build: Path, committee: str, year: int) -> list[KpiRow]:
+    with _connect(build) as con:
+        return _annual(con, committee, year)
+
+
+def monthly_series(build: Path, committee: str, year: int) -> dict[str, list[Number | None]]:
+    with _connect(build) as con:
+        return _monthly(con, committee, year)

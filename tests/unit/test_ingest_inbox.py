@@ -131,7 +131,7 @@ def test_one_bad_row_quarantines_the_whole_file_while_another_loads(home: Home) 
     ("meta_posts_impossible_publish_time.csv", "M/D/YYYY"),
     ("unknown_header_meeting_like.csv", "Số đại biểu"),
     ("commendation_header_only.csv", "no data rows"),
-    ("meeting_log_windows1258.csv", "UTF-8"),
+    ("meeting_log_vni.csv", "UTF-8"),
     ("meeting_log_bad_date.xlsx", "calendar date"),
 ])
 def test_faulty_files_are_quarantined_with_their_reason(

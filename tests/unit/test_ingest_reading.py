@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -53,26 +54,55 @@ def test_utf16_with_bom_is_decoded() -> None:
     assert sheet.rows[1][1][1] == "Trần Thị Bình"
 
 
-def test_legacy_encoding_is_refused_not_guessed() -> None:
+def test_windows1258_is_detected_and_read_as_nfc() -> None:
+    data = (FIXTURES / "meeting_log_windows1258.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    text = decode_text(data)
+    assert text == (FIXTURES / "meeting_log_title_rows.csv").read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_other_legacy_encodings_are_refused_not_guessed() -> None:
     with pytest.raises(FileRejected) as caught:
-        sheets_of("meeting_log_windows1258.csv")
-    assert "UTF-8" in caught.value.error.reason_en
-    assert "Windows-1258" in caught.value.error.reason_vi
-    assert caught.value.error.line == 1
+        sheets_of("meeting_log_vni.csv")
+    error = caught.value.error
+    assert "UTF-8" in error.reason_en and "CSV UTF-8" in error.reason_en
+    assert "VNI" in error.reason_vi and "Windows-1258" in error.reason_vi
+    assert "ñ" in error.reason_en  # the odd characters a wrong guess would have produced
+    assert error.line == 1
 
 
-def test_utf16_without_bom_is_refused() -> None:
-    data = "Ngay,Ten hoi nghi\n".encode("utf-16-le")
+def test_utf16_without_bom_is_recognised_by_its_nul_pattern() -> None:
+    assert decode_text("Ngày,Tên hội nghị\n".encode("utf-16-le")) == "Ngày,Tên hội nghị\n"
+    assert decode_text("Ngày,Tên hội nghị\n".encode("utf-16-be")) == "Ngày,Tên hội nghị\n"
+
+
+@pytest.mark.parametrize("data", [b"Ngay\x00,Ten\n", b"\x00\x00\x00\x01abc", b"\x00"])
+def test_nul_bytes_that_are_not_utf16_are_refused(data: bytes) -> None:
     with pytest.raises(FileRejected) as caught:
         decode_text(data)
     assert "NUL" in caught.value.error.reason_en
+
+
+def test_utf8_mojibake_is_refused_naming_the_line() -> None:
+    with pytest.raises(FileRejected) as caught:
+        sheets_of("meeting_log_mojibake_utf8.csv")
+    error = caught.value.error
+    assert error.line == 1 and "garbled" in error.reason_en and "'à'" in error.reason_en
+
+
+def test_unclosed_quote_is_refused_naming_the_line() -> None:
+    with pytest.raises(FileRejected) as caught:
+        sheets_of("meeting_log_unclosed_quote.csv")
+    assert caught.value.error.line == 3 and "line 3" in caught.value.error.reason_en
 
 
 @pytest.mark.parametrize(("data", "fragment"), [
     (b"", "empty"),
     (b"  \r\n \n", "empty"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
-    (b"PK\x03\x04not really a zip", "cannot be read"),
+    (b"PK\x03\x04not really a zip", "central directory"),
 ])
 def test_unreadable_files_are_rejected_with_a_reason(data: bytes, fragment: str) -> None:
     with pytest.raises(FileRejected) as caught:
@@ -88,7 +118,7 @@ def test_xlsx_detected_by_content_and_typed_cells_kept() -> None:
     assert rows[4][1] == "Năm thành tích"
     assert rows[5][1] == 2024 and isinstance(rows[5][1], int)
     assert rows[5][6] == datetime(2024, 12, 20)
-    assert rows[3] == () or all(c is None for c in rows[3])  # the blank row keeps its number
+    assert 3 not in rows  # blank rows are dropped, the others keep their sheet row number
 
 
 def test_header_found_below_title_rows_with_sheet_row_number() -> None:
