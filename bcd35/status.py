@@ -44,7 +44,7 @@ def render_status(home: Home, n_runs: int = 5) -> str:
         if docs and r.status == "audit_failed":
             checks += f"\n      Data Docs: file://{docs}"
         lines.append(f"  {r.started_at}  {r.status:<13} {r.run_id}{checks}")
-    quarantined = registry.quarantined_files(home)
+    quarantined = registry.quarantined_files(home, include_superseded=False)
     lines += ["", f"Tệp bị cách ly / Quarantined files: {len(quarantined)}"]
     for f in quarantined:
         report = f.report_file(home)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from bcd35.audit.recompute import kpi_recomputation_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
+from bcd35.vietnamese import format_vn_number
 
 MAX_ROWS_PER_FAILURE = 20
 
@@ -35,12 +36,23 @@ class CheckFailure:
         return "\n".join([head, *(f"    - {r}" for r in self.rows)])
 
 
+@dataclass(frozen=True)
+class CheckOutcome:
+    suite: str
+    check: str
+    blocking: bool
+    success: bool
+    title_vi: str
+    title_en: str
+
+
 @dataclass
 class AuditResult:
     success: bool
     n_expectations: int
     failures: list[CheckFailure]
     warnings: list[CheckFailure]
+    checks: list[CheckOutcome] = field(default_factory=list)  # every expectation run
 
     @property
     def failed_checks(self) -> list[str]:
@@ -64,6 +76,7 @@ class AuditResult:
             "failed_checks": self.failed_checks,
             "failures": [asdict(f) for f in self.failures],
             "warnings": [asdict(w) for w in self.warnings],
+            "checks": [asdict(c) for c in self.checks],
         }
 
 
@@ -112,6 +125,18 @@ def _fmt(value: object) -> object:
     return value
 
 
+def _is_measure(column: str) -> bool:
+    """Counts and values (n_*, *value, sum_of_months); not years, numbers or line numbers."""
+    return column.startswith("n_") or column.endswith("value") or column == "sum_of_months"
+
+
+def _vn(column: str, value: object) -> object:
+    """Measures as a Vietnamese clerk reads them (9.960, 1,53); identifiers stay as they are."""
+    if not _is_measure(column) or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_vn_number(value)
+
+
 def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
              file_names: dict[str, str]) -> list[str]:
     indices = result.get("unexpected_index_list") or []
@@ -123,8 +148,9 @@ def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
         sha = row.get("source_file_sha256")
         if isinstance(sha, str):
             row["source_file"] = file_names.get(sha, sha[:12])
+        row_vi = {k: _vn(k, v) for k, v in row.items()}
         lines.append(
-            f"{_label(spec.row_label_vi, row)}: {_label(meta['message_vi'], row)} / "
+            f"{_label(spec.row_label_vi, row_vi)}: {_label(meta['message_vi'], row_vi)} / "
             f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}"
         )
     if len(indices) > MAX_ROWS_PER_FAILURE:
@@ -133,7 +159,7 @@ def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
 
 
 def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
-              file_names: dict[str, str]) -> tuple[int, list[CheckFailure]]:
+              file_names: dict[str, str]) -> tuple[list[CheckOutcome], list[CheckFailure]]:
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -154,10 +180,16 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
     run = checkpoint.run(batch_parameters={"dataframe": df})
     [results] = run.run_results.values()
     failures = []
+    outcomes = []
     for r in results.results:
+        meta = r.expectation_config.meta or {}
+        outcomes.append(CheckOutcome(
+            suite=spec.name, check=meta.get("check", r.expectation_config.type),
+            blocking=spec.blocking, success=bool(r.success),
+            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
+        ))
         if r.success:
             continue
-        meta = r.expectation_config.meta or {}
         failure = CheckFailure(
             suite=spec.name,
             check=meta.get("check", r.expectation_config.type),
@@ -169,7 +201,7 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))
         failures.append(failure)
-    return len(results.results), failures
+    return outcomes, failures
 
 
 def _context(data_docs: Path | None):
@@ -204,15 +236,15 @@ def audit_candidate(candidate: Path, previous: Path | None = None,
     _quiet_gx()
     context = _context(data_docs)
     suites = suites if suites is not None else load_suites()
-    n_expectations = 0
+    checks: list[CheckOutcome] = []
     failures: list[CheckFailure] = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for spec in suites:
-            n, found = _validate(context, spec, _frame(con, spec.table, previous),
-                                 file_names or {})
-            n_expectations += n
+            outcomes, found = _validate(context, spec, _frame(con, spec.table, previous),
+                                        file_names or {})
+            checks += outcomes
             failures += found
     blocking = [f for f in failures if f.blocking]
     warnings = [f for f in failures if not f.blocking]
-    return AuditResult(success=not blocking, n_expectations=n_expectations,
-                       failures=blocking, warnings=warnings)
+    return AuditResult(success=not blocking, n_expectations=len(checks),
+                       failures=blocking, warnings=warnings, checks=checks)

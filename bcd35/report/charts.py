@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bcd35.report.kpis import Number, ReportData
-from bcd35.report.numbers import format_vn_number
+from bcd35.vietnamese import format_vn_number
 
 MONTHS_VI = [f"T{m}" for m in range(1, 13)]
 NO_DATA = "Không có số liệu / No data"

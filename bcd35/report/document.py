@@ -35,7 +35,7 @@ from docx.text.paragraph import Paragraph
 from bcd35.report import prose
 from bcd35.report.charts import ChartSpec
 from bcd35.report.kpis import KpiRow, ReportData
-from bcd35.report.numbers import format_vn_number
+from bcd35.vietnamese import format_vn_number
 
 FONT = "Times New Roman"
 BODY_PT = 14

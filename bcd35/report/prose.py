@@ -16,7 +16,7 @@ import math
 from decimal import ROUND_FLOOR, Decimal
 
 from bcd35.report.kpis import Number, ReportData
-from bcd35.report.numbers import format_vn_number
+from bcd35.vietnamese import format_vn_number
 
 BCD = "Ban Chỉ đạo 35 huyện"
 FANPAGE = f"fanpage {BCD}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bcd35.report.numbers import format_vn_number
+from bcd35.vietnamese import format_vn_number
 
 
 def render_kpi_table(report) -> str:

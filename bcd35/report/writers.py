@@ -16,8 +16,8 @@ from pathlib import Path
 import xlsxwriter
 
 from bcd35.report.kpis import KpiRow, Number, ReportData
-from bcd35.report.numbers import format_vn_number
 from bcd35.report.safe import XLSX_TEXT, safe_text
+from bcd35.vietnamese import format_vn_number
 
 NO_DATA_VI = "Chưa có số liệu"
 MONTHS_VI = [f"T{m}" for m in range(1, 13)]

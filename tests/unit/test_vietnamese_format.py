@@ -61,14 +61,6 @@ def test_format_vn_millions(value: float | int | Decimal, expected: str) -> None
     assert format_vn_millions(value) == expected
 
 
-def test_report_numbers_module_and_vietnamese_agree() -> None:
-    from bcd35.report import numbers
-
-    for value in (9960, 1.5342, 2435999, 12345.6, 0.125):
-        assert numbers.format_vn_number(value) == format_vn_number(value)
-        assert numbers.format_vn_millions(value) == format_vn_millions(value)
-
-
 @pytest.mark.parametrize(("value", "expected"), [
     ("05/03/2024 00:00", date(2024, 3, 5)),
     ("05/03/2024 00:00:00", date(2024, 3, 5)),
