@@ -96,19 +96,23 @@ def stage(home: Home, run_id: str, name: str, failed_status: str = "failed") -> 
         raise
 
 
+_SELECT = ("select run_id, started_at, ended_at, status, stage, build_id, failed_checks, "
+           "message from runs")
+
+
+def _run(row: tuple) -> Run:
+    checks = json.loads(row[6]) if row[6] else []
+    return Run(row[0], row[1], row[2], row[3], row[4], row[5], checks, row[7])
+
+
 def get(home: Home, run_id: str) -> Run | None:
-    runs = [r for r in recent(home, limit=1000) if r.run_id == run_id]
-    return runs[0] if runs else None
+    with closing(_connect(home)) as con:
+        row = con.execute(f"{_SELECT} where run_id = ?", (run_id,)).fetchone()
+    return _run(row) if row else None
 
 
 def recent(home: Home, limit: int = 10) -> list[Run]:
     with closing(_connect(home)) as con:
-        rows = con.execute(
-            "select run_id, started_at, ended_at, status, stage, build_id, failed_checks, "
-            "message from runs order by started_at desc, rowid desc limit ?",
-            (limit,),
-        ).fetchall()
-    return [
-        Run(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else [], r[7])
-        for r in rows
-    ]
+        rows = con.execute(f"{_SELECT} order by started_at desc, rowid desc limit ?",
+                           (limit,)).fetchall()
+    return [_run(r) for r in rows]
