@@ -36,3 +36,44 @@ test: lint
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
+
+# --- analysts and the dbt project (issue 4) -------------------------------------------------
+DOCS_PORT ?= 8080
+
+.PHONY: sql docs lint-sql test-dbt
+
+sql: setup  ## read-only SQL shell (DuckDB CLI) on the published warehouse of $(HOME_DIR)
+	$(RUN) python -m bcd35.sql shell --home $(HOME_DIR)
+
+docs: setup  ## build the dbt docs site (lineage, descriptions) and serve it on localhost
+	$(RUN) python -m bcd35.sql docs --home $(HOME_DIR) --port $(DOCS_PORT)
+
+lint-sql: setup  ## sqlfluff (dbt templater) + project-shape rules (dbt-score, evaluator checks)
+	$(RUN) python -m tests.dbt.lint all
+
+test-dbt: setup  ## the dbt tests: lint, analyst queries, read-only shell, PostgreSQL build
+	$(RUN) pytest tests/dbt -q
+
+# --- performance benchmark (issue 7) ---------------------------------------------------------
+SIZE ?= small
+BENCH_ARGS ?=
+
+.PHONY: bench
+
+bench: setup  ## the benchmark: make bench SIZE=small|province|national (results in bench/results/)
+	$(RUN) python -m bench.run $(SIZE) $(BENCH_ARGS)
+
+# --- operator: Airflow's UI and the browser tests (issue 8) ---------------------------------
+PORT ?= 8080
+
+.PHONY: up down test-ui
+
+up: setup  ## Airflow's UI (standalone) over $(HOME_DIR) on http://127.0.0.1:$(PORT), in the background
+	$(RUN) bcd35 up --home $(HOME_DIR) --port $(PORT)
+
+down: setup  ## stop what `make up` started
+	$(RUN) bcd35 down --home $(HOME_DIR)
+
+test-ui: setup  ## browser tests (headless Debian chromium): the Airflow UI and the report page
+	bash scripts/ensure-chromium
+	$(RUN) pytest tests/ui -q

@@ -1,7 +1,9 @@
 {#-
-    Keep one row per natural key: the row of the latest ingested file wins, and inside one
-    file the later line wins. `order_by` may prepend a kind-specific rule (Meta exports: the
-    export covering the latest period first).
+    Keep one row per natural key (SPEC §2: "a row with the same key again is the same thing,
+    latest ingestion wins"): the row of the latest ingested file wins, and inside one file the
+    later line wins. `order_by` may prepend a kind-specific rule (Meta exports: the export
+    covering the latest period first). Adds n_source_lines, the number of raw lines that
+    carried the key, and dedup_rank (always 1 in the output).
 -#}
 {% macro deduplicate_latest(relation, partition_by, order_by=none) -%}
     select *
@@ -14,7 +16,10 @@
                     {% if order_by %}{{ order_by | join(', ') }},{% endif %}
                     ingest_seq desc,
                     source_row_number desc
-            ) as dedup_rank
+            ) as dedup_rank,
+            count(*) over (
+                partition by {{ partition_by | join(', ') }}
+            ) as n_source_lines
         from {{ relation }}
     ) as ranked
     where dedup_rank = 1

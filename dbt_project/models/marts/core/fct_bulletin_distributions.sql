@@ -9,17 +9,16 @@ distributions as (
 final as (
 
     select
-        {{ surrogate_key(['committee_code', 'publication_key', 'issue_year', 'issue_number',
-                          'recipient_unit_key']) }} as distribution_id,
-        {{ surrogate_key(['committee_code', 'publication_key', 'issue_year',
-                          'issue_number']) }} as issue_id,
+        distribution_id,
+        issue_id,
         committee_code,
         publication_name,
-        issue_year,
+        cast(issue_year as integer) as issue_year,
         issue_number,
         recipient_unit_name,
         commune_code,
         n_copies,
+        n_source_lines,
         source_file_sha256,
         source_sheet,
         source_row_number

@@ -8,7 +8,7 @@ issues as (
 
 distributions as (
 
-    select * from {{ ref('fct_bulletin_distributions') }}
+    select * from {{ ref('int_bulletin_distributions_deduplicated') }}
 
 ),
 
@@ -17,44 +17,35 @@ distributed as (
     select
         issue_id,
         count(*) as n_recipient_units,
-        sum(n_copies) as n_copies_distributed
+        cast(sum(n_copies) as bigint) as n_copies_distributed
     from distributions
     group by issue_id
-
-),
-
-keyed as (
-
-    select
-        {{ surrogate_key(['committee_code', 'publication_key', 'issue_year',
-                          'issue_number']) }} as issue_id,
-        *
-    from issues
 
 ),
 
 final as (
 
     select
-        keyed.issue_id,
-        keyed.committee_code,
-        keyed.publication_name,
-        keyed.issue_year,
-        keyed.issue_number,
-        keyed.release_month,
-        keyed.release_date,
-        keyed.n_copies_printed,
+        issues.issue_id,
+        issues.committee_code,
+        issues.publication_name,
+        cast(issues.issue_year as integer) as issue_year,
+        issues.issue_number,
+        issues.release_month,
+        issues.release_date,
+        issues.n_copies_printed,
         coalesce(distributed.n_copies_distributed, 0) as n_copies_distributed,
         coalesce(distributed.n_recipient_units, 0) as n_recipient_units,
-        keyed.n_pages,
-        keyed.printer_name,
-        keyed.cost_vnd,
-        keyed.source_file_sha256,
-        keyed.source_sheet,
-        keyed.source_row_number
-    from keyed
+        issues.n_pages,
+        issues.printer_name,
+        issues.cost_vnd,
+        issues.n_source_lines,
+        issues.source_file_sha256,
+        issues.source_sheet,
+        issues.source_row_number
+    from issues
     left join distributed
-        on keyed.issue_id = distributed.issue_id
+        on issues.issue_id = distributed.issue_id
 
 )
 

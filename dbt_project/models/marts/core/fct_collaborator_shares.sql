@@ -17,8 +17,10 @@ final as (
         collaborator_pseudonym,
         unit_name,
         platform_code,
+        original_post_link,
         n_reach,
         n_interactions,
+        n_source_lines,
         source_file_sha256,
         source_sheet,
         source_row_number

@@ -9,15 +9,15 @@ commendations as (
 final as (
 
     select
-        {{ surrogate_key(['committee_code', 'achievement_year', 'award_type_code',
-                          'recipient_type_code', 'recipient_key']) }} as commendation_id,
+        commendation_id,
         committee_code,
-        achievement_year,
+        cast(achievement_year as integer) as achievement_year,
         award_type_code,
         recipient_type_code,
         recipient_name,
         decision_number,
         decision_date,
+        n_source_lines,
         source_file_sha256,
         source_sheet,
         source_row_number

@@ -2,7 +2,7 @@ with
 
 posts as (
 
-    select * from {{ ref('int_posts_resolved') }}
+    select * from {{ ref('int_posts_deduplicated') }}
 
 ),
 
@@ -30,9 +30,12 @@ final as (
         n_total_clicks,
         n_link_clicks,
         n_other_clicks,
+        duration_seconds,
         export_period_start,
         export_period_end,
+        n_source_lines,
         source_file_sha256,
+        source_sheet,
         source_row_number
     from posts
 

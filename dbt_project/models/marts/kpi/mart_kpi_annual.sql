@@ -1,14 +1,45 @@
 with
 
-kpi_values as (select * from {{ ref('int_kpi_values_annual') }}),
-catalogue as (select * from {{ ref('kpi_catalogue') }}),
-targets as (select * from {{ ref('kpi_targets') }}),
-years as (select distinct committee_code, year from kpi_values),
+kpi_values as (
+
+    select * from {{ ref('int_kpi_values_annual') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('kpi_catalogue') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+
+),
+
+years as (
+
+    select distinct
+        committee_code,
+        year
+    from kpi_values
+
+),
 
 spine as (
 
-    select years.committee_code, years.year, catalogue.kpi_code, catalogue.sort_order,
-        catalogue.name_vi, catalogue.unit_vi, catalogue.additive
+    select
+        years.committee_code,
+        years.year,
+        catalogue.kpi_code,
+        catalogue.sort_order,
+        catalogue.name_vi,
+        catalogue.unit_vi,
+        catalogue.name_en,
+        catalogue.unit_en,
+        catalogue.definition,
+        catalogue.additive
     from years
     cross join catalogue
 
@@ -17,15 +48,25 @@ spine as (
 valued as (
 
     select
-        spine.*,
+        spine.committee_code,
+        spine.year,
+        spine.kpi_code,
+        spine.sort_order,
+        spine.name_vi,
+        spine.unit_vi,
+        spine.name_en,
+        spine.unit_en,
+        spine.definition,
+        spine.additive,
         -- null when the year has no records of the KPI's source (e.g. no meeting log):
         -- "no data" is not "zero meetings"
         kpi_values.value
     from spine
     left join kpi_values
-        on spine.committee_code = kpi_values.committee_code
-        and spine.year = kpi_values.year
-        and spine.kpi_code = kpi_values.kpi_code
+        on
+            spine.committee_code = kpi_values.committee_code
+            and spine.year = kpi_values.year
+            and spine.kpi_code = kpi_values.kpi_code
 
 ),
 
@@ -37,30 +78,40 @@ compared as (
         previous.value as previous_year_value
     from valued
     left join targets
-        on valued.committee_code = targets.committee_code
-        and valued.year = targets.year
-        and valued.kpi_code = targets.kpi_code
+        on
+            valued.committee_code = targets.committee_code
+            and valued.year = targets.year
+            and valued.kpi_code = targets.kpi_code
     left join valued as previous
-        on valued.committee_code = previous.committee_code
-        and valued.year = previous.year + 1
-        and valued.kpi_code = previous.kpi_code
+        on
+            valued.committee_code = previous.committee_code
+            and valued.year = previous.year + 1
+            and valued.kpi_code = previous.kpi_code
 
 ),
 
 final as (
 
     select
-        committee_code,
-        year,
-        kpi_code,
-        sort_order,
-        name_vi,
-        unit_vi,
+        cast(committee_code as {{ dbt.type_string() }}) as committee_code,
+        cast(year as integer) as year,
+        cast(kpi_code as {{ dbt.type_string() }}) as kpi_code,
+        cast(sort_order as integer) as sort_order,
+        cast(name_vi as {{ dbt.type_string() }}) as name_vi,
+        cast(unit_vi as {{ dbt.type_string() }}) as unit_vi,
+        cast(name_en as {{ dbt.type_string() }}) as name_en,
+        cast(unit_en as {{ dbt.type_string() }}) as unit_en,
+        cast(definition as {{ dbt.type_string() }}) as definition,
         additive as is_additive,
         value,
         value is not null as has_data,
-        target,
-        case when target > 0 then round(cast(100 * value / target as {{ dbt.type_numeric() }}), 1)
+        cast(target as {{ type_double() }}) as target,
+        case
+            when target > 0
+                then cast(
+                    round(cast(100 * value / target as {{ dbt.type_numeric() }}), 1)
+                    as {{ type_double() }}
+                )
         end as pct_of_target,
         previous_year_value,
         value - previous_year_value as change_vs_previous_year

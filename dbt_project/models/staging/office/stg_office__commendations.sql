@@ -14,8 +14,10 @@ renamed as (
         _sheet as source_sheet,
         _row_number as source_row_number,
         _ingest_seq as ingest_seq,
+        _loaded_at as loaded_at,
         nam_thanh_tich as achievement_year,
         hinh_thuc as award_type_code,
+        hinh_thuc_goc as award_type_as_written,
         doi_tuong as recipient_type_code,
         -- a person's name is pseudonymised; a collective's name is kept
         case

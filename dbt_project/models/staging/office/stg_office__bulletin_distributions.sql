@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('office', 'bulletin_issue') }}
+    select * from {{ source('office', 'bulletin_distribution') }}
 
 ),
 
@@ -14,16 +14,16 @@ renamed as (
         _sheet as source_sheet,
         _row_number as source_row_number,
         _ingest_seq as ingest_seq,
+        _loaded_at as loaded_at,
         ten_an_pham as publication_name,
         ten_an_pham_norm as publication_key,
         nam as issue_year,
         so as issue_number,
-        thang_phat_hanh as release_month,
-        so_luong_in as n_copies_printed,
-        ngay_phat_hanh as release_date,
-        so_trang as n_pages,
-        don_vi_in as printer_name,
-        kinh_phi as cost_vnd
+        don_vi_nhan as recipient_unit_name,
+        don_vi_nhan_norm as recipient_unit_key,
+        so_luong as n_copies,
+        ma_dvhc as commune_code,
+        xa_thi_tran as commune_as_written
     from source
 
 )

@@ -14,6 +14,7 @@ renamed as (
         _sheet as source_sheet,
         _row_number as source_row_number,
         _ingest_seq as ingest_seq,
+        _loaded_at as loaded_at,
         ngay as meeting_date,
         ten_hoi_nghi as meeting_name,
         ten_hoi_nghi_norm as meeting_name_key,
@@ -25,7 +26,8 @@ renamed as (
         xa_thi_tran as commune_as_written,
         so_dai_bieu as n_attendees,
         hinh_thuc as meeting_format,
-        -- presiding officials are public office holders: the only names kept (SPEC §3)
+        -- presiding officials are public office holders: the only names kept (SPEC §3);
+        -- free-text notes (ghi_chu) may name anyone and stay in the raw layer
         chu_tri as presiding_official
     from source
 

@@ -1,0 +1,161 @@
+"""The analysts' side of the warehouse: a read-only SQL shell and the dbt docs site.
+
+``open_shell(home)`` starts the DuckDB command-line shell (the ``duckdb`` CLI of the
+environment, same version and storage format as the library) on the published warehouse:
+
+- read-only (``-readonly``): the session takes a shared lock on the build it opened. The
+  nightly run never writes that file — it builds a new candidate file and publishes it by
+  switching the ``warehouse/bcd35.duckdb`` symlink — so an open session never blocks a
+  night, and a night never breaks a session: the session keeps the build it opened until
+  the analyst reconnects (``.exit`` and ``make sql`` again), even after newer publishes.
+- external file access disabled (``SET enable_external_access = false``): no read_csv,
+  COPY, ATTACH or extension loading; the shell's safe mode then locks the configuration
+  (``lock_configuration = true``, so the setting cannot be switched back) and refuses the
+  dot commands that touch files or run programs (``.shell``, ``.system``, ``.open``, …).
+- no ``~/.duckdbrc`` (``-no-init``): nothing runs before the lock.
+
+``build_docs(home)`` / ``serve_docs(home)`` generate the dbt docs site (lineage, model and
+column descriptions, the catalog of the published build) and serve it on localhost.
+
+Commands: ``make sql`` / ``make docs`` (or ``python -m bcd35.sql shell|docs --home DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bcd35.config import Home, committee_code, resolve_home
+
+SHELL_SETUP: tuple[str, ...] = (
+    "SET enable_external_access = false;",
+    # safe mode locks the configuration (lock_configuration = true) and disables the dot
+    # commands that open files or run programs; it must come after the SET above
+    ".safe_mode",
+)
+DOCS_PORT = 8080
+
+
+class NoPublishedWarehouse(RuntimeError):
+    pass
+
+
+def duckdb_cli() -> Path:
+    """The ``duckdb`` CLI installed next to this Python (package duckdb-cli), else on PATH."""
+    here = Path(sys.executable).with_name("duckdb")
+    if here.exists():
+        return here
+    found = shutil.which("duckdb")
+    if not found:
+        raise FileNotFoundError("the duckdb command-line shell is not installed (duckdb-cli)")
+    return Path(found)
+
+
+def published_warehouse(home: Home) -> Path:
+    """The path analysts open: the ``warehouse/bcd35.duckdb`` symlink to the last good build."""
+    path = home.published
+    if not path.exists():
+        raise NoPublishedWarehouse(
+            f"Chưa có kho dữ liệu nào được công bố / no warehouse published yet in {home.root}: "
+            "run `bcd35 run` first.")
+    return path
+
+
+def shell_command(home: Home, extra_args: Sequence[str] = ()) -> list[str]:
+    """The DuckDB CLI command line of an analyst session (``extra_args``: output options
+    such as ``-csv``, placed before the database)."""
+    path = published_warehouse(home)
+    build = path.resolve().stem
+    shown = str(path).replace("'", "")  # .print takes one quoted argument
+    banner = (f".print 'bcd35 — {shown} (build {build}), read-only. "
+              "Schemas: marts (facts, dims, KPIs), reference, audit. "
+              ".tables lists them; docs/analysts.md has examples.'")
+    args = [str(duckdb_cli()), "-readonly", "-no-init"]
+    for command in SHELL_SETUP:
+        args += ["-cmd", command]
+    if not extra_args:
+        args += ["-cmd", banner]
+    return [*args, *extra_args, str(path)]
+
+
+def open_shell(home: Home) -> int:
+    """Open an interactive analyst session on the published warehouse; returns its exit code."""
+    try:
+        command = shell_command(home)
+    except (NoPublishedWarehouse, FileNotFoundError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return subprocess.call(command)
+
+
+def build_docs(home: Home) -> Path:
+    """Generate the dbt docs site into ``HOME/dbt/docs``; returns that directory.
+
+    The catalog (column types) is read from a private copy of the published build, so the
+    docs never hold a lock on the file analysts and the nightly run use.
+    """
+    from bcd35.build import dbt_command, dbt_env
+    from bcd35.ingest import ensure_raw_schemas
+
+    home.ensure()
+    ensure_raw_schemas(home)  # dbt parses the sources' read_parquet globs
+    docs_dir = home.dbt / "docs"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    catalog_db = docs_dir / "catalog_source.duckdb"
+    catalog_db.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(published_warehouse(home).resolve(), catalog_db)
+        extra: list[str] = []
+    except NoPublishedWarehouse:
+        extra = ["--empty-catalog"]  # lineage and descriptions only
+    command = dbt_command(home, "docs", "generate", *extra)
+    command[command.index("--target-path") + 1] = str(docs_dir)
+    proc = subprocess.run(command, env=dbt_env(home, catalog_db, committee_code()),
+                          capture_output=True, text=True, check=False)
+    catalog_db.unlink(missing_ok=True)
+    if proc.returncode != 0 or not (docs_dir / "index.html").exists():
+        raise RuntimeError("dbt docs generate failed:\n" + proc.stdout[-4000:])
+    return docs_dir
+
+
+def serve_docs(home: Home, port: int = DOCS_PORT, host: str = "127.0.0.1") -> int:
+    """Serve the generated docs site on http://host:port (localhost only by default)."""
+    import functools
+    import http.server
+
+    docs_dir = home.dbt / "docs"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs_dir))
+    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+        print(f"dbt docs: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bcd35.sql", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    shell = sub.add_parser("shell", help="read-only SQL shell on the published warehouse")
+    shell.add_argument("--home", help="home directory (default: $BCD35_HOME, else ./var)")
+    docs = sub.add_parser("docs", help="build the dbt docs site and serve it on localhost")
+    docs.add_argument("--home", help="home directory (default: $BCD35_HOME, else ./var)")
+    docs.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", DOCS_PORT)))
+    docs.add_argument("--no-serve", action="store_true", help="only build the site")
+    args = parser.parse_args(argv)
+    home = resolve_home(args.home)
+    if args.command == "shell":
+        return open_shell(home)
+    directory = build_docs(home)
+    print(f"dbt docs site → {directory}")
+    return 0 if args.no_serve else serve_docs(home, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+-- One row per share: natural key = the share link (trimmed, trailing "/" dropped), which
+-- staging turned into the pseudonym share_id.
+with
+
+shares as (
+
+    select * from {{ ref('stg_office__collaborator_shares') }}
+
+),
+
+deduplicated as (
+
+    {{ deduplicate_latest('shares', ['committee_code', 'share_id']) }}
+
+),
+
+final as (
+
+    select
+        share_id,
+        committee_code,
+        shared_date,
+        collaborator_pseudonym,
+        unit_name,
+        unit_key,
+        platform_code,
+        original_post_link,
+        n_reach,
+        n_interactions,
+        n_source_lines,
+        source_file_sha256,
+        source_sheet,
+        source_row_number
+    from deduplicated
+
+)
+
+select * from final

@@ -1,0 +1,105 @@
+"""The same dbt models on a real PostgreSQL: raw Parquet loaded into the raw schema, then
+`dbt build --target postgres` (seeds, models, contracts, data tests and unit tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bcd35.config import resolve_home
+from bcd35.dbt_plugin import pseudonym
+from bcd35.warehouse_pg import build_postgres, dbt_env_pg, load_raw
+
+pytestmark = pytest.mark.postgres
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pg_build(published_home, postgres):
+    home = resolve_home(published_home)
+    started = time.monotonic()
+    proc = build_postgres(home, postgres)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    print(f"\nPostgreSQL load + dbt build: {elapsed:.1f} s")
+    return home, postgres
+
+
+def _pg_rows(target, sql: str) -> list[tuple]:
+    with contextlib.closing(target.connect()) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def _duck_rows(home, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home.published), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_raw_layer_loaded_row_for_row(published_home, postgres):
+    home = resolve_home(published_home)
+    loaded = load_raw(home, postgres)
+    with duckdb.connect() as con:
+        for kind, n in loaded.items():
+            files = str(home.raw / kind / "*.parquet")
+            assert con.sql(f"select count(*) from read_parquet('{files}', union_by_name = true)"
+                           ).fetchone()[0] == n, kind
+
+
+def test_build_reproduces_the_2024_kpis(pg_build):
+    _, target = pg_build
+    got = dict(_pg_rows(target, "select kpi_code, value from marts.mart_kpi_annual "
+                                "where committee_code = 'ham_yen' and year = 2024"))
+    expected = json.loads((REPO / "seeds/demo/expected_kpis_2024.json").read_text())
+    assert got == expected
+
+
+def test_same_marts_as_duckdb(pg_build):
+    home, target = pg_build
+    queries = {
+        "fct_meetings": "select meeting_id, commune_code, n_attendees, source_row_number "
+                        "from marts.fct_meetings order by 1",
+        "fct_bulletin_issues": "select issue_id, n_copies_printed, n_copies_distributed "
+                               "from marts.fct_bulletin_issues order by 1",
+        "fct_posts": "select post_id, n_reach, source_file_sha256 from marts.fct_posts order by 1",
+        "mart_kpi_monthly": "select year, month, kpi_code, value from marts.mart_kpi_monthly "
+                            "order by 1, 2, 3",
+        "dim_commune": "select commune_code, commune_code_2025 from marts.dim_commune order by 1",
+    }
+    for name, sql in queries.items():
+        assert _pg_rows(target, sql) == _duck_rows(home, sql), name
+
+
+def test_same_pseudonyms_on_both_warehouses(pg_build):
+    home, target = pg_build
+    sql = ("select share_id, collaborator_pseudonym from marts.fct_collaborator_shares "
+           "order by 1")
+    pg, duck = _pg_rows(target, sql), _duck_rows(home, sql)
+    assert len(pg) > 800 and pg == duck
+    sql = "select recipient_name from marts.fct_commendations order by 1"
+    assert _pg_rows(target, sql) == _duck_rows(home, sql)
+    # and both equal the Python definition (bcd35.dbt_plugin.pseudonym) for the same key
+    key = dbt_env_pg(home, target, "ham_yen")["BCD35_PSEUDONYM_KEY"].encode()
+    assert all(p.startswith("p_") and len(p) == 18 for _, p in pg)
+    with contextlib.closing(target.connect(
+            options=f"-c bcd35.pseudonym_key={key.decode()}")) as conn, conn.cursor() as cur:
+        cur.execute("select 'p_' || substr(encode(hmac(%s, current_setting("
+                    "'bcd35.pseudonym_key'), 'sha256'), 'hex'), 1, 16)", ["nguyễn văn a"])
+        assert cur.fetchone()[0] == pseudonym(key, "nguyễn văn a")
+
+
+def test_the_key_is_never_in_sql_or_logs(pg_build):
+    home, target = pg_build
+    key = dbt_env_pg(home, target, "ham_yen")["BCD35_PSEUDONYM_KEY"]
+    for path in (home.dbt / "target_postgres").rglob("*"):
+        if path.is_file() and path.suffix in (".sql", ".json", ".txt"):
+            assert key not in path.read_text(errors="replace"), path
+    for path in (home.dbt / "logs_postgres").rglob("*"):
+        if path.is_file():
+            assert key not in path.read_text(errors="replace"), path
