@@ -1,4 +1,4 @@
-"""The ``bcd35`` command (SPEC §6): run, report, status, rollback, demo."""
+"""The ``bcd35`` command (SPEC §6): run, report, status, rollback, demo, sql, up, down."""
 
 from __future__ import annotations
 
@@ -65,9 +65,48 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from bcd35.status import render_status
+    from bcd35.status import print_status
 
-    print(render_status(_home(args)))
+    print_status(_home(args))
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Start Airflow's UI (``airflow standalone``) over this home, in the background."""
+    from bcd35.operator.progress import spinner
+    from bcd35.operator.standalone import StandaloneError, log_file, running, up
+
+    home = _home(args)
+    before = running(home)
+    try:
+        with spinner(f"Đang khởi động Airflow / starting Airflow on port {args.port}"):
+            ui = up(home, args.port)
+    except StandaloneError as exc:
+        print(f"THẤT BẠI / FAILED: {exc}", file=sys.stderr)
+        return 1
+    state = "đã chạy từ trước / already running" if before else "đã sẵn sàng / ready"
+    print(f"Airflow {state}: {ui.url}  (pid {ui.pid})")
+    print(f"  đăng nhập / log in: admin, mật khẩu trong / password in {ui.passwords_file}")
+    print(f"  nhật ký / log: {log_file(home)}")
+    print("  DAG bcd35_nightly mới tạo thì tạm dừng: bật trong giao diện để chạy theo lịch. / "
+          "A new DAG starts paused: unpause bcd35_nightly in the UI to run it on schedule.")
+    print("  Dừng / stop: make down")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """The analysts' read-only SQL shell (DuckDB CLI) on the published warehouse."""
+    from bcd35.sql import open_shell
+
+    return open_shell(_home(args))
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from bcd35.operator.standalone import down
+
+    pid = down(_home(args))
+    print(f"Airflow đã dừng / stopped (pid {pid})" if pid
+          else "Airflow không chạy / was not running")
     return 0
 
 
@@ -115,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--committee", help="committee code (default: the home's committee)")
     report.add_argument("--allow-stale", action="store_true",
                         help="report from the published build even if the last run failed")
-    add("status", cmd_status, "published build, last runs, quarantined files")
+    add("status", cmd_status, "published build, last runs, quarantined files, next run")
+    up_ = add("up", cmd_up, "start Airflow's UI (standalone) in the background")
+    up_.add_argument("--port", type=int, default=8080, help="API/UI port on 127.0.0.1")
+    add("down", cmd_down, "stop what `bcd35 up` started")
+    add("sql", cmd_sql, "read-only SQL shell on the published warehouse (for analysts)")
     add("rollback", cmd_rollback, "return analysts to the previously published build")
     add("demo", cmd_demo, "copy the demo inbox into HOME/inbox/demo")
     return parser

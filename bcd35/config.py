@@ -141,3 +141,49 @@ def code_version() -> str:
     except (OSError, subprocess.CalledProcessError):
         return __version__
     return f"{sha}-dirty" if dirty else sha
+
+
+# --- several committees in one home (issue 7) -----------------------------------------------
+COMMITTEE_CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
+COMMITTEES_FILE = "committees.csv"  # optional, in the home: committee_code[,name_vi,…]
+
+
+def committees_file(home: Home) -> Path:
+    """``HOME/committees.csv``: the committees of this home beyond the reference seed."""
+    return home.root / COMMITTEES_FILE
+
+
+def known_committees(home: Home) -> frozenset[str]:
+    """Committee codes of the reference seed and of ``HOME/committees.csv`` (if present)."""
+    import csv
+    import re
+
+    pattern = re.compile(COMMITTEE_CODE_PATTERN)
+    codes: set[str] = set()
+    for path in (REFERENCE_DIR / "committees.csv", committees_file(home)):
+        if not path.is_file():
+            continue
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                code = (row.get("committee_code") or "").strip()
+                if pattern.match(code):
+                    codes.add(code)
+    return frozenset(codes)
+
+
+def committee_of(inbox_relative_path: str, default: str, known: frozenset[str]) -> str:
+    """The committee a file belongs to, from its place in the inbox.
+
+    ``inbox/<code>/…`` belongs to committee ``<code>`` when the first folder's name matches
+    ``COMMITTEE_CODE_PATTERN`` and is a known committee (:func:`known_committees`); every
+    other file (top level, or any other folder such as ``inbox/demo/``) belongs to ``default``.
+    """
+    import re
+
+    parts = inbox_relative_path.replace("\\", "/").split("/")
+    if len(parts) < 2:
+        return default
+    first = parts[0]
+    if re.match(COMMITTEE_CODE_PATTERN, first) and first in known:
+        return first
+    return default

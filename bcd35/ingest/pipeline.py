@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bcd35.config import Home, page_timezone
+from bcd35.config import Home, committee_of, known_committees, page_timezone
 from bcd35.ingest import registry
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
@@ -169,8 +169,12 @@ def _load(home: Home, analysis: Analysis, prov: Provenance) -> tuple[tuple[str, 
 class _Job:
     home: Home
     conn: sqlite3.Connection
-    committee: str
+    committee: str  # the home's default committee
     now: datetime
+    known: frozenset[str] = frozenset()  # committee codes that may name an inbox folder
+
+    def committee_of(self, rel: str) -> str:
+        return committee_of(rel, self.committee, self.known)
 
     def context(self, name: str) -> ParseContext:
         return ParseContext(max_year=self.now.year + 1, file_name=name,
@@ -195,7 +199,7 @@ def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
 
 def _accept(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
             rel: str) -> tuple[registry.RegisteredFile, FileOutcome]:
-    prov = Provenance(job.committee, record.sha256, job.now, record.ingest_seq)
+    prov = Provenance(job.committee_of(rel), record.sha256, job.now, record.ingest_seq)
     kinds, rows = _load(job.home, analysis, prov)
     loaded = replace(record, kinds=kinds, status=registry.LOADED, rows=rows, error_count=0,
                      report_path=None, reason=None, data_rows=rows, rejected_rows=0)
@@ -290,7 +294,7 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
         folder.mkdir(parents=True, exist_ok=True)
     result = IngestResult()
     with registry.opened(home) as conn:
-        job = _Job(home, conn, committee, moment)
+        job = _Job(home, conn, committee, moment, known_committees(home))
         files, refused = _walk(home.inbox)
         for path in files:
             _ingest_one(job, path, result)

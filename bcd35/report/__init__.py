@@ -1,9 +1,10 @@
 """The validated annual report (SPEC §7), written from the published build only.
 
-``exports/Y/`` holds ``kpi_Y.json``, ``kpi_Y.csv``, ``bao_cao_kpi_Y.xlsx``, the draft report
-``bao_cao_Y.docx``, the charts ``bieu_do/*.png`` and the audit pack ``audit/``. The files are
-written into a temporary folder next to it, which then replaces the year's folder as a whole:
-a reader sees the old report or the new one, never a mix.
+``exports/Y/`` (``exports/<committee>/Y/`` for a committee other than the home's own) holds
+``kpi_Y.json``, ``kpi_Y.csv``, ``bao_cao_kpi_Y.xlsx``, the draft report ``bao_cao_Y.docx``, the
+charts ``bieu_do/*.png`` and the audit pack ``audit/``. The files are written into a temporary
+folder next to it, which then replaces the year's folder as a whole: a reader sees the old
+report or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bcd35 import runs
-from bcd35.config import Home
+from bcd35.config import Home, committee_code
 from bcd35.publish import published_build, read_manifest
 from bcd35.report.audit_pack import write_audit_pack
 from bcd35.report.charts import CHARTS, write_charts
 from bcd35.report.document import write_docx
+from bcd35.report.html import PAGE_NAME, write_html
 from bcd35.report.kpis import ReportData, read_report_data
 from bcd35.report.writers import write_csv, write_json, write_xlsx
 
@@ -71,7 +73,7 @@ def write_report(home: Home, year: int, committee: str, allow_stale: bool = Fals
             f"Không có số liệu năm {year} cho {committee} trong bản đã công bố. / "
             f"The published build has no figures for {year} ({committee})."
         )
-    target = home.exports / str(year)
+    target = export_dir(home, year, committee)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=target.parent))
     staging.chmod(0o755)
@@ -83,6 +85,13 @@ def write_report(home: Home, year: int, committee: str, allow_stale: bool = Fals
         raise
     return Report(year=year, directory=target, build_id=manifest["build_id"],
                   files=[target / f.relative_to(staging) for f in files])
+
+
+def export_dir(home: Home, year: int, committee: str) -> Path:
+    """``exports/Y/`` for the home's own committee, ``exports/<committee>/Y/`` for the others."""
+    if committee == committee_code():
+        return home.exports / str(year)
+    return home.exports / committee / str(year)
 
 
 def write_files(directory: Path, home: Home, build: Path, data: ReportData) -> list[Path]:
@@ -98,7 +107,9 @@ def write_files(directory: Path, home: Home, build: Path, data: ReportData) -> l
     write_docx(docx, data, list(zip(CHARTS, charts, strict=True)))
     audit = write_audit_pack(directory / "audit", home, build, year, data.committee.name_vi,
                              data.manifest)
-    return [*tables, docx, *charts, *audit]
+    page = write_html(directory / PAGE_NAME, data, list(zip(CHARTS, charts, strict=True)),
+                      home.root)
+    return [*tables, docx, *charts, *audit, page]
 
 
 def _swap_in(staging: Path, target: Path) -> None:

@@ -42,7 +42,7 @@ def bag():
 
 def test_dag_folder_imports_without_errors(bag):
     assert bag.import_errors == {}
-    assert "bcd35_nightly" in bag.dag_ids
+    assert {"bcd35_nightly", "bcd35_annual_report"} <= set(bag.dag_ids)
 
 
 def test_nightly_dag_follows_house_style(bag):
@@ -58,6 +58,26 @@ def test_nightly_dag_follows_house_style(bag):
     assert writers == {"ingest", "build", "publish"}
     order = [t.task_id for t in dag.topological_sort()]
     assert order == ["ingest", "build", "audit", "publish"]
+
+
+def test_annual_report_dag_follows_house_style(bag):
+    dag = bag.dags["bcd35_annual_report"]
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert {"bcd35", "report"} <= set(dag.tags)
+    assert dag.doc_md and "bcd35://warehouse/published" in dag.doc_md
+    assert str(dag.timezone.name) == "Asia/Ho_Chi_Minh"
+    assert all(t.retries >= 1 for t in dag.tasks)
+    assert all(t.pool != "bcd35_warehouse" for t in dag.tasks)  # a reader, not a writer
+    assert dag.params["years"] == []
+
+
+def test_annual_report_is_scheduled_on_what_the_nightly_dag_publishes(bag):
+    publish = bag.dags["bcd35_nightly"].get_task("publish")
+    published = {a.uri for a in publish.outlets}
+    assert published == {"bcd35://warehouse/published"}
+    condition = bag.dags["bcd35_annual_report"].timetable.asset_condition
+    assert {a.uri for a in condition.objects} == published
 
 
 def test_dag_files_parse_within_budget(bag):
