@@ -33,6 +33,7 @@ lint: setup
 
 test: lint
 	$(RUN) pytest
+	$(MAKE) bench SIZE=small BENCH_ARGS=--no-airflow  # smoke check of the benchmark, no timing asserts
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
@@ -77,3 +78,9 @@ down: setup  ## stop what `make up` started
 test-ui: setup  ## browser tests (headless Debian chromium): the Airflow UI and the report page
 	bash scripts/ensure-chromium
 	$(RUN) pytest tests/ui -q
+
+# --- production: Airflow on Celery workers with PostgreSQL (issue 6) -----------------------
+.PHONY: test-distributed
+
+test-distributed: setup  ## PostgreSQL, Redis, api-server, scheduler, dag-processor, 2 Celery workers as processes
+	scripts/test-distributed
