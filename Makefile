@@ -32,6 +32,7 @@ lint: setup
 	$(RUN) ruff check .
 
 test: lint
+	bash scripts/ensure-chromium  # the browser tests of tests/ui need Debian's chromium
 	$(RUN) pytest
 	$(MAKE) bench SIZE=small BENCH_ARGS=--no-airflow  # smoke check of the benchmark, no timing asserts
 

@@ -16,11 +16,13 @@ def _home(args: argparse.Namespace) -> Home:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bcd35 import runs
+    from bcd35.operator.progress import run_progress
     from bcd35.orchestrate import run_nightly
 
     home = _home(args)
     print(f"bcd35 run — home {home.root}", flush=True)
-    run_id, state = run_nightly(home)
+    with run_progress(home):
+        run_id, state = run_nightly(home)
     run = runs.get(home, run_id)
     if state == "success" and run is not None and run.status == "published":
         print(f"OK: run {run_id} published build {run.build_id}")

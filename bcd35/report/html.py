@@ -264,15 +264,21 @@ def _audit(data: ReportData, directory: Path, data_docs_href: str | None) -> str
 
 
 def _data_docs_href(manifest: dict, home_root: Path | None, directory: Path) -> str | None:
-    docs = manifest.get("validation", {}).get("data_docs") or manifest.get("data_docs")
-    if not docs or home_root is None:
+    """A relative link to the build's Data Docs in the home, if they are there.
+
+    The audit pack's ``validation.json`` names them relative to the home (so a home that was
+    copied or moved links to its own); the manifest's absolute path is the fallback.
+    """
+    if home_root is None:
         return None
-    path = Path(docs)
-    if not path.is_absolute():
-        path = home_root / path
-    if not path.is_file():
-        return None
-    return os.path.relpath(path, directory).replace(os.sep, "/")
+    validation = _read_json(directory / "audit" / "validation.json") or {}
+    for docs in (validation.get("data_docs"), manifest.get("data_docs")):
+        if not docs:
+            continue
+        path = Path(docs) if Path(docs).is_absolute() else home_root / docs
+        if path.is_file():
+            return os.path.relpath(path, directory).replace(os.sep, "/")
+    return None
 
 
 def render_page(data: ReportData, directory: Path, charts: Sequence[tuple[ChartSpec, Path]],
