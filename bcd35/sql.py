@@ -74,7 +74,7 @@ def shell_command(home: Home, extra_args: Sequence[str] = ()) -> list[str]:
     shown = str(path).replace("'", "")  # .print takes one quoted argument
     banner = (f".print 'bcd35 — {shown} (build {build}), read-only. "
               "Schemas: marts (facts, dims, KPIs), reference, audit. "
-              ".tables lists them; docs/analysts.md has examples.'")
+              ".tables lists them; the README's analysts' section has examples.'")
     args = [str(duckdb_cli()), "-readonly", "-no-init"]
     for command in SHELL_SETUP:
         args += ["-cmd", command]

@@ -54,7 +54,7 @@ def run_score(env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess
     return subprocess.run(
         [str(BIN / "dbt-score"), "lint", "--manifest", str(target / "manifest.json"),
          "--namespace", "dbt_score.rules.generic", "--namespace", SCORE_RULES,
-         # has_example_sql: example queries live in docs/analysts.md, tested there
+         # has_example_sql: example queries live in the README's analysts' section, tested there
          "--disabled-rule", "dbt_score.rules.generic.has_example_sql",
          "--fail-project-under", "10", "--fail-any-item-under", "10",
          "--format", "json"],
