@@ -8,6 +8,7 @@ refuses a candidate whose manifest does not say the audit passed.
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import UTC, datetime
 
 import duckdb
@@ -42,7 +43,16 @@ def ingest(home: Home, run_id: str) -> dict:
     }
 
 
+def _postgres() -> bool:
+    """``BCD35_WAREHOUSE=postgres``: build, audit and publish on PostgreSQL (production)."""
+    return os.environ.get("BCD35_WAREHOUSE", "duckdb") == "postgres"
+
+
 def build(home: Home, run_id: str) -> str:
+    if _postgres():
+        from bcd35.distributed import warehouse
+
+        return warehouse.build(home, run_id)
     from bcd35.build import build_candidate
 
     build_id = new_build_id(run_id)
@@ -84,6 +94,10 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
 
 
 def audit(home: Home, run_id: str, build_id: str) -> dict:
+    if _postgres():
+        from bcd35.distributed import warehouse
+
+        return warehouse.audit(home, run_id, build_id)
     from bcd35.audit import audit_candidate
     from bcd35.build import candidate_path
     from bcd35.publish import data_docs_dir, published_build, write_manifest
@@ -111,6 +125,10 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
 
 
 def publish(home: Home, run_id: str, build_id: str) -> str:
+    if _postgres():
+        from bcd35.distributed import warehouse
+
+        return warehouse.publish(home, run_id, build_id)
     from bcd35.build import candidate_path
     from bcd35.publish import publish as publish_build
 

@@ -1,0 +1,306 @@
+"""The audit of a candidate build on PostgreSQL, with Great Expectations' native PostgreSQL
+data source: every expectation is computed by the server (SQL pushdown); no table is copied
+into pandas.
+
+The committed suites (``expectations/*.json``) are the same as for DuckDB. Their
+``meta.table`` names a published table (``schema.table``), mapped here to the candidate's
+schema, or a computed frame (``python:<frame>``), computed here in SQL as a GX query asset:
+
+- ``python:kpi_recomputation``: every annual KPI of the candidate's ``mart_kpi_annual`` beside
+  an independent recomputation from the candidate's staging tables — a second implementation
+  of SPEC §4 in plain SQL, with its own deduplication on the natural keys (latest ingestion
+  wins), like ``bcd35.audit.recompute`` does in pandas for DuckDB;
+- ``python:new_pages``: the candidate's pages, and whether the published build knows them.
+
+Failed rows are reported like the DuckDB audit does (file, line, values in the clerk's number
+format): GX returns each unexpected row's columns (``unexpected_index_column_names``).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+from bcd35.audit import (
+    MAX_ROWS_PER_FAILURE,
+    AuditResult,
+    CheckFailure,
+    CheckOutcome,
+    _context,
+    _fmt,
+    _label,
+    _quiet_gx,
+    _vn,
+)
+from bcd35.audit.suites import SuiteSpec, load_suites
+
+# SPEC §4, recomputed from staging. {stg} is the candidate's staging schema, {marts} its marts.
+KPI_RECOMPUTATION_SQL = """
+select * from (
+with meetings as (
+    select *, extract(year from meeting_date)::bigint as year,
+        row_number() over (
+            partition by committee_code, meeting_date, meeting_name_key, organiser_key,
+                commune_code
+            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
+    from {stg}.stg_office__meetings
+),
+issues as (
+    select *, row_number() over (
+            partition by committee_code, publication_key, issue_year, issue_number
+            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
+    from {stg}.stg_office__bulletin_issues
+),
+posts as (
+    select *, extract(year from published_at_local)::bigint as year,
+        row_number() over (
+            partition by committee_code, post_id
+            order by export_period_end desc nulls last, ingest_seq desc nulls last,
+                source_row_number desc nulls last) as rn
+    from {stg}.stg_meta__posts
+),
+shares as (
+    select *, extract(year from shared_date)::bigint as year,
+        row_number() over (
+            partition by committee_code, share_id
+            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
+    from {stg}.stg_office__collaborator_shares
+),
+awards as (
+    select *, row_number() over (
+            partition by committee_code, achievement_year, award_type_code,
+                recipient_type_code, recipient_key
+            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
+    from {stg}.stg_office__commendations
+),
+recomputed (committee_code, year, kpi_code, value) as (
+    select committee_code, year, k.code, k.value
+    from (
+        select committee_code, year,
+            count(*) filter (where meeting_kind_code = 'thong_tin_thoi_su') as a,
+            count(*) as b, sum(n_attendees) as c
+        from meetings where rn = 1 and year is not null group by 1, 2
+    ) m
+    cross join lateral (values ('hoi_nghi_thong_tin_thoi_su', a::numeric),
+        ('hoi_nghi_tong_so', b::numeric), ('luot_dai_bieu', c::numeric)) as k (code, value)
+    union all
+    select committee_code, issue_year::bigint, k.code, k.value
+    from (
+        select committee_code, issue_year, count(*) as a, sum(n_copies_printed) as b
+        from issues where rn = 1 and issue_year is not null group by 1, 2
+    ) i
+    cross join lateral (values ('ban_tin_so_ky', a::numeric), ('ban_tin_so_cuon', b::numeric))
+        as k (code, value)
+    union all
+    select committee_code, year, k.code, k.value
+    from (
+        select committee_code, year, count(*) as a,
+            round(count(*)::numeric
+                / extract(doy from make_date(year::int, 12, 31))::numeric, 2) as b,
+            sum(coalesce(n_reach, 0)) as c,
+            sum(coalesce(n_reactions, 0) + coalesce(n_comments, 0) + coalesce(n_shares, 0))
+                as d
+        from posts where rn = 1 and year is not null group by 1, 2
+    ) p
+    cross join lateral (values ('fanpage_tin_bai', a::numeric),
+        ('fanpage_tin_bai_binh_quan_ngay', b::numeric), ('fanpage_luot_tiep_can', c::numeric),
+        ('fanpage_luot_tuong_tac', d::numeric)) as k (code, value)
+    union all
+    select committee_code, year, k.code, k.value
+    from (
+        select committee_code, year, count(*) as a, sum(n_reach + n_interactions) as b,
+            count(distinct collaborator_pseudonym) as c
+        from shares where rn = 1 and year is not null group by 1, 2
+    ) s
+    cross join lateral (values ('ctv_tin_bai_chia_se', a::numeric),
+        ('ctv_luot_tiep_can_tuong_tac', b::numeric), ('ctv_so_cong_tac_vien', c::numeric))
+        as k (code, value)
+    union all
+    select committee_code, achievement_year::bigint, k.code, k.value
+    from (
+        select committee_code, achievement_year,
+            count(*) filter (where award_type_code = 'khen_thuong'
+                             and recipient_type_code = 'tap_the') as a,
+            count(*) filter (where award_type_code = 'bieu_duong'
+                             and recipient_type_code = 'ca_nhan') as b
+        from awards where rn = 1 and achievement_year is not null group by 1, 2
+    ) c
+    cross join lateral (values ('khen_thuong_tap_the', a::numeric),
+        ('bieu_duong_ca_nhan', b::numeric)) as k (code, value)
+),
+mart as (
+    select committee_code, year::bigint as year, kpi_code, value
+    from {marts}.mart_kpi_annual
+)
+select
+    coalesce(mart.committee_code, recomputed.committee_code) as committee_code,
+    coalesce(mart.year, recomputed.year) as year,
+    coalesce(mart.kpi_code, recomputed.kpi_code) as kpi_code,
+    coalesce(mart.value, 0)::double precision as mart_value,
+    coalesce(recomputed.value, 0)::double precision as recomputed_value
+from mart
+full outer join recomputed
+    on mart.committee_code = recomputed.committee_code
+    and mart.year = recomputed.year
+    and mart.kpi_code = recomputed.kpi_code
+) as kpi_recomputation
+"""
+
+NEW_PAGES_SQL = """
+select pages.*, {known} as is_known_page
+from (
+    select committee_code, page_id, max(page_name) as page_name, count(*) as n_posts
+    from {marts}.fct_posts
+    group by 1, 2
+) as pages
+"""
+KNOWN_PAGE = "coalesce(pages.page_id in (select page_id from {previous}.fct_posts), false)"
+
+FRAME_COLUMNS = {
+    "python:kpi_recomputation": ["committee_code", "year", "kpi_code", "mart_value",
+                                 "recomputed_value"],
+    "python:new_pages": ["committee_code", "page_id", "page_name", "n_posts", "is_known_page"],
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connection_string() -> str:
+    """SQLAlchemy URL of the warehouse; the password stays a ``${…}`` reference that GX
+    substitutes from the environment, so it is never part of GX's stored configuration."""
+    from bcd35.warehouse_pg import PgTarget
+
+    t = PgTarget.from_env()
+    password = ":${BCD35_PG_PASSWORD}" if t.password else ""
+    return (f"postgresql+psycopg2://{t.user}{password}@{t.host}:{t.port}/{t.database}"
+            "?application_name=bcd35-audit")
+
+
+def _columns(engine, schema: str, table: str) -> list[str]:
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "select column_name from information_schema.columns "
+            "where table_schema = :s and table_name = :t order by ordinal_position"),
+            {"s": schema, "t": table}).fetchall()
+    return [r[0] for r in rows]
+
+
+def _asset(datasource, spec: SuiteSpec, schemas: dict[str, str],
+           previous_marts: str | None, engine):
+    """(asset, the columns a failed row is reported with)."""
+    if spec.table == "python:kpi_recomputation":
+        query = KPI_RECOMPUTATION_SQL.format(stg=_q(schemas["staging"]),
+                                             marts=_q(schemas["marts"]))
+        return datasource.add_query_asset(spec.name, query=query.strip()), \
+            FRAME_COLUMNS[spec.table]
+    if spec.table == "python:new_pages":
+        known = (KNOWN_PAGE.format(previous=_q(previous_marts)) if previous_marts
+                 else "false")
+        query = NEW_PAGES_SQL.format(marts=_q(schemas["marts"]), known=known)
+        return datasource.add_query_asset(spec.name, query=query.strip()), \
+            FRAME_COLUMNS[spec.table]
+    if spec.table.startswith("python:"):
+        raise ValueError(f"unknown computed frame {spec.table}")
+    layer, table = spec.table.split(".")
+    schema = schemas[layer]
+    with warnings.catch_warnings():  # one data source for all the candidate's schemas
+        warnings.filterwarnings("ignore", "`schema_name` is deprecated", DeprecationWarning)
+        asset = datasource.add_table_asset(spec.name, table_name=table, schema_name=schema)
+    return asset, _columns(engine, schema, table)
+
+
+def _rows_of(result: dict, spec: SuiteSpec, meta: dict,
+             file_names: dict[str, str]) -> list[str]:
+    rows = result.get("unexpected_index_list") or []
+    lines = []
+    for found in rows[:MAX_ROWS_PER_FAILURE]:
+        row = {k: _fmt(v) for k, v in dict(found).items()}
+        sha = row.get("source_file_sha256")
+        if isinstance(sha, str):
+            row["source_file"] = file_names.get(sha, sha[:12])
+        row_vi = {k: _vn(k, v) for k, v in row.items()}
+        lines.append(
+            f"{_label(spec.row_label_vi, row_vi)}: {_label(meta['message_vi'], row_vi)} / "
+            f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}")
+    total = result.get("unexpected_count") or len(rows)
+    if total > MAX_ROWS_PER_FAILURE:
+        lines.append(f"… {total - MAX_ROWS_PER_FAILURE} dòng nữa / more rows")
+    return lines
+
+
+def _validate(context, datasource, spec: SuiteSpec, schemas: dict[str, str],
+              previous_marts: str | None, engine, file_names: dict[str, str],
+              ) -> tuple[list[CheckOutcome], list[CheckFailure]]:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    suite = gx.ExpectationSuite(name=spec.name, expectations=spec.document["expectations"])
+    if len(suite.expectations) != len(spec.document["expectations"]):
+        raise ValueError(f"suite {spec.name}: some expectations are invalid (see the GX log)")
+    suite = context.suites.add(suite)
+    asset, columns = _asset(datasource, spec, schemas, previous_marts, engine)
+    batch_definition = asset.add_batch_definition_whole_table(spec.name)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
+    actions = [UpdateDataDocsAction(name="data_docs")] if context.get_site_names() else []
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=spec.name, validation_definitions=[definition], actions=actions,
+        result_format={"result_format": "COMPLETE",
+                       "unexpected_index_column_names": columns,
+                       "return_unexpected_index_query": False},
+    ))
+    run = checkpoint.run()
+    [results] = run.run_results.values()
+    outcomes: list[CheckOutcome] = []
+    failures: list[CheckFailure] = []
+    for r in results.results:
+        meta = r.expectation_config.meta or {}
+        check = meta.get("check", r.expectation_config.type)
+        outcomes.append(CheckOutcome(
+            suite=spec.name, check=check, blocking=spec.blocking, success=bool(r.success),
+            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", "")))
+        if r.success:
+            continue
+        failure = CheckFailure(
+            suite=spec.name, check=check, blocking=spec.blocking,
+            message_vi=meta.get("title_vi", r.expectation_config.type),
+            message_en=meta.get("title_en", r.expectation_config.type),
+            rows=_rows_of(r.result, spec, meta, file_names))
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            failure.rows.append(str(r.exception_info.get("exception_message")))
+        failures.append(failure)
+    return outcomes, failures
+
+
+def audit_candidate_pg(schemas: dict[str, str], previous_marts: str | None = None,
+                       data_docs: Path | None = None, suites: list[SuiteSpec] | None = None,
+                       file_names: dict[str, str] | None = None) -> AuditResult:
+    """Run every committed suite on the candidate schemas (``layer → schema``); never raises
+    on failed checks. ``previous_marts``: the published marts schema, if any (new pages)."""
+    import sqlalchemy as sa
+
+    _quiet_gx()
+    context = _context(data_docs)
+    url = connection_string()
+    datasource = context.data_sources.add_postgres("bcd35_candidate", connection_string=url)
+    engine = sa.create_engine(url.replace("${BCD35_PG_PASSWORD}",
+                                          os.environ.get("BCD35_PG_PASSWORD", "")))
+    checks: list[CheckOutcome] = []
+    failures: list[CheckFailure] = []
+    try:
+        for spec in suites if suites is not None else load_suites():
+            outcomes, found = _validate(context, datasource, spec, schemas, previous_marts,
+                                        engine, file_names or {})
+            checks += outcomes
+            failures += found
+    finally:
+        engine.dispose()
+    blocking = [f for f in failures if f.blocking]
+    warnings = [f for f in failures if not f.blocking]
+    return AuditResult(success=not blocking, n_expectations=len(checks),
+                       failures=blocking, warnings=warnings, checks=checks)
