@@ -33,7 +33,8 @@ lint: setup
 
 test: lint
 	bash scripts/ensure-chromium  # the browser tests of tests/ui need Debian's chromium
-	$(RUN) pytest --ignore=tests/distributed  # the distributed suite: make test-distributed
+	$(RUN) pytest --ignore=tests/distributed  # the distributed suite runs next, on its own
+	$(MAKE) test-distributed
 	$(MAKE) bench SIZE=small BENCH_ARGS=--no-airflow  # smoke check of the benchmark, no timing asserts
 
 clean:
