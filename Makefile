@@ -17,7 +17,7 @@ help:
 .venv/.bcd35-synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
 		|| python3 -m pip install --quiet "uv>=0.9"
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --python 3.11 --compile-bytecode  # .pyc now: imports ~2x faster
 	@touch $@
 
 setup: .venv/.bcd35-synced

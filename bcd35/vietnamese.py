@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,7 @@ _OPEN_CLUSTERS = ("oa", "oe", "uy")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def _retone_word(word: str) -> str:
     """Move the tone mark of an open ``oa``/``oe``/``uy`` ending onto its first vowel."""
     decomposed = unicodedata.normalize("NFD", word)
@@ -74,6 +76,7 @@ def _retone_word(word: str) -> str:
     return unicodedata.normalize("NFC", out)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_text(value: str) -> str:
     """NFC, one tone-mark placement, ``Ð``→``Đ``, invisible characters dropped, spaces collapsed."""
     text = unicodedata.normalize("NFC", value).translate(_D_LOOKALIKES).translate(_INVISIBLE)
@@ -81,6 +84,7 @@ def normalize_text(value: str) -> str:
     return _WORD.sub(lambda m: _retone_word(m.group(0)), text)
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_key(value: str) -> str:
     """The matching form of a text: :func:`normalize_text`, then case-folded."""
     return unicodedata.normalize("NFC", normalize_text(value).casefold())
@@ -98,6 +102,7 @@ def fold_key(value: str) -> str:
     return strip_diacritics(normalize_key(value))
 
 
+@lru_cache(maxsize=1 << 12)
 def fold_header(value: str) -> str:
     """A header cell in the form headers are compared in.
 
@@ -154,6 +159,7 @@ def _as_byte(ch: str) -> bytes:
         return bytes([ord(ch)]) if ord(ch) < 0x100 else b"?"
 
 
+@lru_cache(maxsize=1 << 16)
 def find_mojibake(text: str) -> tuple[str, str] | None:
     """``(garbled, meant)`` when ``text`` holds UTF-8 read as Windows-1252 (``Há»™i``).
 

@@ -300,8 +300,43 @@ def _short_row_error(cells: tuple[object, ...], match: HeaderMatch, line: int,
         line=line, value=", ".join(cell_text(c) for c in cells), sheet=sheet.name)
 
 
+@dataclass(frozen=True)
+class _Failed:
+    reason_vi: str
+    reason_en: str
+
+
+class _Memo:
+    """Parsed values (or the error) of the text cells of one sheet, by column and text.
+
+    Cell parsing is a pure function of the column's parser (fixed for a sheet) and the text,
+    and office files repeat their texts (communes, kinds, dates, small counts): each distinct
+    text of a column is parsed once per sheet.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], object] = {}
+
+    def parse(self, kind: Kind, column: Column, value: object, parse: CellParser) -> object:
+        if not isinstance(value, str):
+            return _parse_value(kind, column, value, parse)
+        key = (column.name, value)
+        try:
+            found = self._seen[key]
+        except KeyError:
+            try:
+                found = _parse_value(kind, column, value, parse)
+            except VnParseError as exc:
+                found = _Failed(exc.reason_vi, exc.reason_en)
+            self._seen[key] = found
+        if isinstance(found, _Failed):
+            raise VnParseError(found.reason_vi, found.reason_en)
+        return found
+
+
 def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
-                 parsers: dict[str, CellParser], sheet: RawSheet) -> tuple[Record, list[CellError]]:
+                 parsers: dict[str, CellParser], sheet: RawSheet,
+                 memo: _Memo) -> tuple[Record, list[CellError]]:
     record: Record = {}
     short = _short_row_error(cells, match, line, sheet)
     errors: list[CellError] = [short] if short is not None else []
@@ -310,7 +345,7 @@ def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
         value = cells[position] if position is not None and position < len(cells) else None
         header = match.header_text.get(column.name, column.headers[0])
         try:
-            record[column.name] = _parse_value(match.kind, column, value, parsers[column.name])
+            record[column.name] = memo.parse(match.kind, column, value, parsers[column.name])
         except VnParseError as exc:
             record[column.name] = None
             if short is not None and position is not None and position >= len(cells):
@@ -371,10 +406,11 @@ def parse_sheet(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> Parse
     if kind.name == "meta_posts":
         extra["_period_start"], extra["_period_end"] = meta_period(ctx.file_name)
     result = ParsedSheet(kind=kind, sheet=sheet.name, headers=dict(match.header_text))
+    memo = _Memo()
     for line, cells in sheet.rows:
         if line <= match.line or is_blank_row(cells):
             continue
-        record, errors = _parse_cells(cells, line, match, parsers, sheet)
+        record, errors = _parse_cells(cells, line, match, parsers, sheet, memo)
         errors += _derive(record, line, match, sheet)
         extra_error = _extra_cells_error(cells, match, line, sheet)
         if extra_error is not None:
