@@ -24,8 +24,12 @@ def original_path(home: Home, sha256: str) -> Path:
     return home.originals / sha256[:2] / sha256
 
 
-def keep_original(home: Home, sha256: str, data: bytes) -> Path:
-    """Store ``data`` under its hash (temp file, then ``os.replace``, then mode 0444)."""
+def keep_original(home: Home, sha256: str, data: bytes, *, durable: bool = True) -> Path:
+    """Store ``data`` under its hash (temp file, then ``os.replace``, then mode 0444).
+
+    ``durable=False`` leaves the fsync to the caller (the ingestion syncs once per batch of
+    files, before it commits their registry rows).
+    """
     path = original_path(home, sha256)
     if path.exists() and sha256_hex(path.read_bytes()) == sha256:
         return path
@@ -35,7 +39,8 @@ def keep_original(home: Home, sha256: str, data: bytes) -> Path:
         with tmp.open("wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o444)
         os.replace(tmp, path)
     finally:

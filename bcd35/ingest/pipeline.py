@@ -9,10 +9,15 @@ reported as skipped and never opened; names are metadata only (:mod:`bcd35.inges
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
 import stat
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +36,7 @@ from bcd35.ingest.originals import (
     sha256_hex,
 )
 from bcd35.ingest.quarantine import QuarantineReport, remove_reports, write_report
-from bcd35.ingest.raw import Provenance, RawRows, ensure_raw_schemas, write_raw
+from bcd35.ingest.raw import EMPTY_FILE, Provenance, RawRows, ensure_raw_schemas, write_raw
 from bcd35.ingest.reading import MAX_FILE_BYTES, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.vietnamese import utc_naive
@@ -171,14 +176,12 @@ class _Job:
     conn: sqlite3.Connection
     committee: str  # the home's default committee
     now: datetime
-    known: frozenset[str] = frozenset()  # committee codes that may name an inbox folder
+    known: frozenset[str]  # committee codes that may name an inbox folder
+    reader: _Reader
+    loaded: frozenset[str]  # sha256 of the files loaded before this run
 
     def committee_of(self, rel: str) -> str:
         return committee_of(rel, self.committee, self.known)
-
-    def context(self, name: str) -> ParseContext:
-        return ParseContext(max_year=self.now.year + 1, file_name=name,
-                            local_tz=page_timezone())
 
 
 def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
@@ -251,27 +254,131 @@ def _too_large_analysis(size: int) -> Analysis:
     return Analysis((), (too_large(size).error,), None)
 
 
-def _ingest_one(job: _Job, path: Path, result: IngestResult) -> None:
-    rel = display_path(path.relative_to(job.home.inbox).as_posix())
-    try:
-        data, size = read_regular_file(path, MAX_FILE_BYTES)
-        if data is None:
-            sha, _ = keep_large_original(job.home, path)
-        else:
+@dataclass(frozen=True)
+class _Read:
+    """An inbox file read and hashed, and analysed unless its bytes are loaded already."""
+
+    stat: registry.FileStat | None = None  # lstat before reading
+    sha: str = ""  # "" when unreadable
+    size: int = 0
+    large: bool = False  # too large to read into memory: hashed and kept in chunks
+    analysis: Analysis | None = None  # None when the bytes were loaded before (or unreadable)
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Reads, hashes, keeps and analyses one inbox file; runs in a worker process or inline.
+
+    Only the original is written here (content-addressed, so workers cannot collide); the
+    registry and the raw layer are written by the one process that runs :func:`ingest_inbox`.
+    """
+
+    home: Home
+    max_year: int
+    local_tz: str
+    loaded: frozenset[str]  # sha256 of the files loaded before this run
+
+    def __call__(self, path: Path) -> _Read:
+        try:
+            stat = registry.FileStat.of(path.lstat())
+            data, size = read_regular_file(path, MAX_FILE_BYTES)
+            if data is None:
+                sha, _ = keep_large_original(self.home, path)
+                return _Read(stat, sha, size, large=True, analysis=_too_large_analysis(size))
             sha = sha256_hex(data)
-    except (OSError, ValueError) as exc:
-        result.skipped.append(FileOutcome("", rel, reason=f"không đọc được / unreadable: {exc}"))
+        except (OSError, ValueError) as exc:
+            return _Read(unreadable=f"không đọc được / unreadable: {exc}")
+        if sha in self.loaded:
+            return _Read(stat, sha, size)
+        keep_original(self.home, sha, data, durable=False)
+        ctx = ParseContext(max_year=self.max_year, file_name=path.name, local_tz=self.local_tz)
+        return _Read(stat, sha, size, analysis=analyse(data, ctx))
+
+
+_WORKER_READER: _Reader | None = None
+
+
+def _start_worker(reader: _Reader) -> None:
+    global _WORKER_READER
+    _WORKER_READER = reader
+
+
+def _read_in_worker(path: Path) -> _Read:
+    assert _WORKER_READER is not None, "worker not started"
+    return _WORKER_READER(path)
+
+
+def ingest_workers() -> int:
+    """Processes that read and parse files: ``BCD35_INGEST_WORKERS``, else one per CPU (≤ 4)."""
+    configured = os.environ.get("BCD35_INGEST_WORKERS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+MIN_FILES_PER_WORKER = 32  # below this, starting worker processes costs more than it saves
+
+
+@contextmanager
+def _reading(reader: _Reader, paths: Sequence[Path]) -> Iterator[Iterator[_Read]]:
+    """The files read in order: by a pool of processes when there are many, else inline."""
+    workers = min(ingest_workers(), len(paths) // MIN_FILES_PER_WORKER)
+    if workers < 2:
+        yield map(reader, paths)
         return
+    # fork: the workers inherit the imported modules and the reader, and nothing re-imports
+    # the main module (a script without a __main__ guard, or Airflow's task runner)
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(reader,))
+    try:
+        pool.submit(int).result()  # a daemonic process (a Celery worker) cannot have children
+    except (AssertionError, OSError, BrokenProcessPool):
+        pool.shutdown(cancel_futures=True)
+        yield map(reader, paths)
+        return
+    with pool:
+        yield pool.map(_read_in_worker, paths, chunksize=8)
+
+
+def _known_unchanged(job: _Job, rel: str, path: Path,
+                     stats: dict[str, tuple[registry.FileStat, str]]) -> str | None:
+    """The sha256 of a file loaded before whose ``lstat`` has not changed since: not re-read."""
+    cached = stats.get(rel)
+    if cached is None:
+        return None
+    try:
+        stat = registry.FileStat.of(path.lstat())
+    except OSError:
+        return None
+    before, sha = cached
+    return sha if stat == before and sha in job.loaded else None
+
+
+def _skip_known(job: _Job, known: registry.RegisteredFile, rel: str,
+                result: IngestResult) -> None:
+    registry.touch(job.conn, known.sha256, rel, job.now)
+    reason = f"đã có / already {known.status} ({known.original_path})"
+    result.skipped.append(FileOutcome(known.sha256, rel, known.kinds, known.rows,
+                                      known.error_count, reason))
+
+
+def _ingest_read(job: _Job, path: Path, rel: str, read: _Read, result: IngestResult) -> None:
+    if read.unreadable is not None:
+        result.skipped.append(FileOutcome("", rel, reason=read.unreadable))
+        return
+    sha = read.sha
+    if read.stat is not None:
+        registry.remember_stat(job.conn, rel, read.stat, sha)
     known = registry.get_file(job.conn, sha)
-    if known is not None and (known.status == registry.LOADED or data is None):
-        registry.touch(job.conn, sha, rel, job.now)
-        reason = f"đã có / already {known.status} ({known.original_path})"
-        result.skipped.append(FileOutcome(sha, rel, known.kinds, known.rows,
-                                          known.error_count, reason))
+    if known is not None and (known.status == registry.LOADED or read.large):
+        _skip_known(job, known, rel, result)
         return
-    if data is not None:
-        keep_original(job.home, sha, data)
-    analysis = _too_large_analysis(size) if data is None else analyse(data, job.context(path.name))
+    analysis = read.analysis
+    if analysis is None:  # loaded when the run started, gone since: cannot happen; read again
+        analysis = job.reader(path).analysis
+        assert analysis is not None
     if known is not None:
         _retry(job, known, rel, analysis, result)
         return
@@ -287,6 +394,42 @@ def _refuse_entries(entries: Sequence[Path], inbox: Path, result: IngestResult) 
         result.skipped.append(FileOutcome("", rel, reason=f"bỏ qua / ignored: {what}"))
 
 
+class _Batch:
+    """Commit the registry every ``files`` files or ``seconds`` seconds, the data synced first.
+
+    Originals and raw files are written without an fsync each; before their registry rows
+    are committed, one ``os.sync()`` makes them durable. A crash loses at most the rows of
+    the open batch: those files are read again on the next run (by content, nothing doubles).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, files: int = 500, seconds: float = 10.0):
+        self.conn, self.files, self.seconds = conn, files, seconds
+        self.pending, self.started = 0, time.monotonic()
+
+    def done_one(self) -> None:
+        self.pending += 1
+        if self.pending >= self.files or time.monotonic() - self.started >= self.seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.conn.in_transaction:
+            os.sync()
+            self.conn.commit()
+        self.pending, self.started = 0, time.monotonic()
+
+
+def _drop_orphan_raw(home: Home, loaded: frozenset[str]) -> list[Path]:
+    """Raw files of no loaded file (a run killed before its batch was committed): removed.
+
+    The raw layer is derived data: such a file's source is read again from the inbox.
+    """
+    orphans = [path for path in home.raw.glob("*/*.parquet")
+               if path.name != EMPTY_FILE and path.stem not in loaded]
+    for path in orphans:
+        path.unlink(missing_ok=True)
+    return orphans
+
+
 def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> IngestResult:
     """Ingest every new file of ``home.inbox``; see the module docstring."""
     moment = utc_naive(now if now is not None else datetime.now(UTC)).replace(microsecond=0)
@@ -294,10 +437,27 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
         folder.mkdir(parents=True, exist_ok=True)
     result = IngestResult()
     with registry.opened(home) as conn:
-        job = _Job(home, conn, committee, moment, known_committees(home))
+        loaded = registry.loaded_shas(conn)
+        _drop_orphan_raw(home, loaded)
+        reader = _Reader(home, moment.year + 1, page_timezone(), loaded)
+        job = _Job(home, conn, committee, moment, known_committees(home), reader, loaded)
         files, refused = _walk(home.inbox)
-        for path in files:
-            _ingest_one(job, path, result)
+        stats = registry.file_stats(conn)
+        rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]
+        unchanged = [_known_unchanged(job, rel, path, stats)
+                     for rel, path in zip(rels, files, strict=True)]
+        to_read = [path for path, sha in zip(files, unchanged, strict=True) if sha is None]
+        batch = _Batch(conn)
+        with _reading(reader, to_read) as reads:
+            for path, rel, sha in zip(files, rels, unchanged, strict=True):
+                if sha is not None:
+                    known = registry.get_file(conn, sha)
+                    assert known is not None
+                    _skip_known(job, known, rel, result)
+                else:
+                    _ingest_read(job, path, rel, next(reads), result)
+                batch.done_one()
+        batch.commit()
         _refuse_entries(refused, home.inbox, result)
     ensure_raw_schemas(home)
     return result

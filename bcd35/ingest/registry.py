@@ -3,7 +3,9 @@
 Table ``ingested_files`` has one row per distinct content: where it was first found, where its
 original is kept, what it was recognised as, whether it was loaded or quarantined and why, and
 its ``ingest_seq`` (strictly increasing: a later file wins over an earlier one on a natural key).
-Table ``file_sightings`` remembers every inbox path the same content was seen under.
+Table ``file_sightings`` remembers every inbox path the same content was seen under, and
+``file_stats`` the ``lstat`` of each inbox path when it was last read, with the sha256 of its
+bytes then: an inbox file whose stat has not changed since it was loaded is not read again.
 
 A quarantined file is looked at again on every run while its bytes are still in the inbox (a
 code or reference-data change may have made it loadable; it then loads under its original
@@ -16,6 +18,7 @@ Paths in the registry are relative: ``original_path`` to the inbox, ``stored_pat
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +57,14 @@ create table if not exists file_sightings (
     first_seen text not null,
     last_seen text not null,
     primary key (sha256, original_path)
+);
+create table if not exists file_stats (
+    original_path text primary key,
+    size integer not null,
+    mtime_ns integer not null,
+    inode integer not null,
+    ctime_ns integer not null,
+    sha256 text not null
 );
 create table if not exists ingest_seq_allocations (
     ingest_seq integer primary key autoincrement,
@@ -142,9 +153,15 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 @contextmanager
 def opened(home: Home) -> Iterator[sqlite3.Connection]:
+    """A connection; what was written through it is committed when the block ends normally.
+
+    The write functions below do not commit: the caller groups them into transactions (the
+    ingestion commits a batch of files at a time, after the files they describe are synced).
+    """
     conn = connect(home)
     try:
-        yield conn
+        with conn:
+            yield conn
     finally:
         conn.close()
 
@@ -155,11 +172,10 @@ def get_file(conn: sqlite3.Connection, sha256: str) -> RegisteredFile | None:
 
 
 def allocate_ingest_seq(conn: sqlite3.Connection, sha256: str, now: datetime) -> int:
-    """A new, strictly increasing sequence number (never reused, even after a crash)."""
-    with conn:
-        cursor = conn.execute(
-            "insert into ingest_seq_allocations (sha256, allocated_at) values (?, ?)",
-            (sha256, _stamp(now)))
+    """A new, strictly increasing sequence number (never reused once committed)."""
+    cursor = conn.execute(
+        "insert into ingest_seq_allocations (sha256, allocated_at) values (?, ?)",
+        (sha256, _stamp(now)))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -170,10 +186,9 @@ def record_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
     values["first_seen"] = _stamp(file.first_seen)
     values["last_seen"] = _stamp(file.last_seen)
     placeholders = ", ".join(f":{name}" for name in _COLUMNS)
-    with conn:
-        conn.execute(f"insert into ingested_files ({', '.join(_COLUMNS)}) "
-                     f"values ({placeholders})", values)
-        _sighting(conn, file.sha256, file.original_path, file.last_seen)
+    conn.execute(f"insert into ingested_files ({', '.join(_COLUMNS)}) "
+                 f"values ({placeholders})", values)
+    _sighting(conn, file.sha256, file.original_path, file.last_seen)
 
 
 def update_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
@@ -183,21 +198,19 @@ def update_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
     values["first_seen"] = _stamp(file.first_seen)
     values["last_seen"] = _stamp(file.last_seen)
     assignments = ", ".join(f"{name} = :{name}" for name in _COLUMNS if name != "sha256")
-    with conn:
-        conn.execute(f"update ingested_files set {assignments} where sha256 = :sha256", values)
-        _sighting(conn, file.sha256, file.original_path, file.last_seen)
+    conn.execute(f"update ingested_files set {assignments} where sha256 = :sha256", values)
+    _sighting(conn, file.sha256, file.original_path, file.last_seen)
 
 
 def supersede(conn: sqlite3.Connection, sha256: str, original_path: str) -> list[str]:
     """Mark quarantined files once seen at ``original_path`` as replaced by ``sha256``."""
-    with conn:
-        rows = conn.execute(
-            "select f.sha256 from ingested_files f join file_sightings s using (sha256) "
-            "where s.original_path = ? and f.status = ? and f.sha256 <> ? "
-            "and f.superseded_by is null", (original_path, QUARANTINED, sha256)).fetchall()
-        shas = [row["sha256"] for row in rows]
-        conn.executemany("update ingested_files set superseded_by = ? where sha256 = ?",
-                         [(sha256, sha) for sha in shas])
+    rows = conn.execute(
+        "select f.sha256 from ingested_files f join file_sightings s using (sha256) "
+        "where s.original_path = ? and f.status = ? and f.sha256 <> ? "
+        "and f.superseded_by is null", (original_path, QUARANTINED, sha256)).fetchall()
+    shas = [row["sha256"] for row in rows]
+    conn.executemany("update ingested_files set superseded_by = ? where sha256 = ?",
+                     [(sha256, sha) for sha in shas])
     return shas
 
 
@@ -211,10 +224,49 @@ def _sighting(conn: sqlite3.Connection, sha256: str, original_path: str, now: da
 
 def touch(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
     """A known file seen again (same bytes): only ``last_seen`` and the sightings change."""
-    with conn:
-        conn.execute("update ingested_files set last_seen = ? where sha256 = ?",
-                     (_stamp(now), sha256))
-        _sighting(conn, sha256, original_path, now)
+    conn.execute("update ingested_files set last_seen = ? where sha256 = ?",
+                 (_stamp(now), sha256))
+    _sighting(conn, sha256, original_path, now)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """What ``lstat`` says of an inbox file; unchanged means the same bytes as last time.
+
+    Like git's index: size, modification and change times (ns) and inode. A file rewritten in
+    place changes its mtime and ctime; a file replaced by a rename changes its inode.
+    """
+
+    size: int
+    mtime_ns: int
+    inode: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> FileStat:
+        return cls(info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def file_stats(conn: sqlite3.Connection) -> dict[str, tuple[FileStat, str]]:
+    """inbox path → (its stat when last read, the sha256 of its bytes then)."""
+    rows = conn.execute("select original_path, size, mtime_ns, inode, ctime_ns, sha256 "
+                        "from file_stats").fetchall()
+    return {row[0]: (FileStat(row[1], row[2], row[3], row[4]), row[5]) for row in rows}
+
+
+def remember_stat(conn: sqlite3.Connection, original_path: str, stat: FileStat,
+                  sha256: str) -> None:
+    conn.execute(
+        "insert into file_stats (original_path, size, mtime_ns, inode, ctime_ns, sha256) "
+        "values (?, ?, ?, ?, ?, ?) on conflict (original_path) do update set "
+        "size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, "
+        "ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256",
+        (original_path, stat.size, stat.mtime_ns, stat.inode, stat.ctime_ns, sha256))
+
+
+def loaded_shas(conn: sqlite3.Connection) -> frozenset[str]:
+    rows = conn.execute("select sha256 from ingested_files where status = ?", (LOADED,))
+    return frozenset(row[0] for row in rows)
 
 
 def list_files(home: Home, status: str | None = None) -> list[RegisteredFile]:
