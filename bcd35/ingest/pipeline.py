@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bcd35.config import Home, committee_of, known_committees, page_timezone
+from bcd35.failpoints import failpoint
 from bcd35.ingest import registry
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
@@ -413,6 +414,7 @@ class _Batch:
 
     def commit(self) -> None:
         if self.conn.in_transaction:
+            failpoint("ingest:before_commit")
             os.sync()
             self.conn.commit()
         self.pending, self.started = 0, time.monotonic()
