@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +21,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bcd35.orchestrate import run_nightly
 
     home = _home(args)
+    if args.force:
+        from bcd35.fingerprint import FORCE_ENV
+
+        os.environ[FORCE_ENV] = "1"
     print(f"bcd35 run — home {home.root}", flush=True)
     with run_progress(home):
         run_id, state = run_nightly(home)
@@ -27,6 +32,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if state == "success" and run is not None and run.status == "published":
         print(f"OK: run {run_id} published build {run.build_id}")
         _print_warnings(home)
+        return 0
+    if state == "success" and run is not None and run.status == "unchanged":
+        print(f"OK: run {run_id}: không có gì mới / nothing new — build {run.build_id} "
+              f"stays published (nothing rebuilt; `bcd35 run --force` rebuilds)")
         return 0
     print(f"THẤT BẠI / FAILED: run {run_id} ended {state}"
           + (f" ({run.status} at {run.stage})" if run else ""), file=sys.stderr)
@@ -150,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    add("run", cmd_run, "one nightly run through Airflow's DAG test runner")
+    run = add("run", cmd_run, "one nightly run through Airflow's DAG test runner")
+    run.add_argument("--force", action="store_true",
+                     help="build, audit and publish even when nothing changed since the "
+                          "published build")
     report = add("report", cmd_report, "write the validated annual report for a year")
     report.add_argument("--year", type=int, required=True)
     report.add_argument("--committee", help="committee code (default: the home's committee)")

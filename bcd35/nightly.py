@@ -17,6 +17,15 @@ from bcd35 import runs
 from bcd35.config import Home, code_version, committee_code
 
 
+class NothingChanged(Exception):  # noqa: N818 - an outcome, not an error
+    """Nothing a build depends on changed since the published build: nothing to build."""
+
+    def __init__(self, build_id: str):
+        super().__init__(f"không có gì mới từ bản {build_id} / nothing new since build "
+                         f"{build_id}: it stays published")
+        self.build_id = build_id
+
+
 class AuditFailed(RuntimeError):
     def __init__(self, summary: str, failed_checks: list[str]):
         super().__init__(summary)
@@ -53,13 +62,41 @@ def build(home: Home, run_id: str) -> str:
         from bcd35.distributed import warehouse
 
         return warehouse.build(home, run_id)
-    from bcd35.build import build_candidate
+    from bcd35.build import build_candidate, candidate_path
+    from bcd35.fingerprint import build_fingerprint, forced
+    from bcd35.publish import fingerprint_path
 
+    with runs.stage(home, run_id, "build", failed_status="build_failed"):
+        fingerprint = build_fingerprint(home, committee_code())
+    current = _current_build(home, fingerprint)
+    if current is not None and not forced():
+        runs.update(home, run_id, status="unchanged", stage="done", build_id=current,
+                    message=str(NothingChanged(current)))
+        raise NothingChanged(current)
     build_id = new_build_id(run_id)
     runs.update(home, run_id, build_id=build_id)
     with runs.stage(home, run_id, "build", failed_status="build_failed"):
         build_candidate(home, build_id, committee_code())
+        fingerprint_path(candidate_path(home, build_id)).write_text(fingerprint + "\n")
     return build_id
+
+
+def _current_build(home: Home, fingerprint: str) -> str | None:
+    """The published build when it passed validation and was made from ``fingerprint``."""
+    from bcd35.publish import published_build, read_manifest
+
+    published = published_build(home)
+    if published is None:
+        return None
+    try:
+        manifest = read_manifest(published)
+    except (OSError, ValueError):
+        return None
+    if manifest.get("fingerprint") != fingerprint:
+        return None
+    if not manifest.get("validation", {}).get("success"):
+        return None
+    return published.stem
 
 
 def _file_names(home: Home) -> dict[str, str]:
@@ -100,9 +137,10 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
         return warehouse.audit(home, run_id, build_id)
     from bcd35.audit import audit_candidate
     from bcd35.build import candidate_path
-    from bcd35.publish import data_docs_dir, published_build, write_manifest
+    from bcd35.publish import data_docs_dir, fingerprint_path, published_build, write_manifest
 
     candidate = candidate_path(home, build_id)
+    inputs = fingerprint_path(candidate)
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
         result = audit_candidate(candidate, previous=published_build(home),
                                  data_docs=data_docs_dir(candidate),
@@ -113,6 +151,7 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "committee_code": committee_code(),
             "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
             "code_version": code_version(),
+            "fingerprint": inputs.read_text().strip() if inputs.exists() else None,
             "validation": result.to_dict(),
             "data_docs": str(data_docs_dir(candidate) / "index.html"),
             "sources": sources_of(str(candidate), home),

@@ -30,6 +30,11 @@ def manifest_path(build: Path) -> Path:
     return build.with_suffix(".json")
 
 
+def fingerprint_path(build: Path) -> Path:
+    """What the build was made from (:mod:`bcd35.fingerprint`), written by the build stage."""
+    return build.with_suffix(".fingerprint")
+
+
 def data_docs_dir(build: Path) -> Path:
     """The Great Expectations Data Docs site of the audit of ``build``."""
     return build.with_suffix(".datadocs")
@@ -145,7 +150,8 @@ def prune(home: Home, keep: int = KEEP_PUBLISHED, keep_failed: int = 3) -> list[
     for path in candidates:
         if path.name in keep_set:
             continue
-        for victim in (path, manifest_path(path), path.with_name(path.name + ".wal")):
+        for victim in (path, manifest_path(path), fingerprint_path(path),
+                       path.with_name(path.name + ".wal")):
             if victim.exists():
                 victim.unlink()
         shutil.rmtree(data_docs_dir(path), ignore_errors=True)

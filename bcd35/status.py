@@ -37,6 +37,7 @@ PLAIN_WIDTH = 160  # columns when stdout is not a terminal
 
 RUN_STATUS = {
     "published": ("ĐÃ CÔNG BỐ", "green"),
+    "unchanged": ("KHÔNG CÓ GÌ MỚI", "green"),
     "running": ("ĐANG CHẠY", "cyan"),
     "audit_failed": ("KHÔNG ĐẠT KIỂM TRA", "red"),
     "build_failed": ("LỖI DỰNG DỮ LIỆU", "red"),

@@ -5,7 +5,9 @@ Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
 
 1. **ingest** — reads every new file dropped in `$BCD35_HOME/inbox/`, recognises its kind
    from its header, loads it whole into the raw layer or quarantines it with a report;
-2. **build** — runs `dbt build` into a *new candidate* DuckDB file;
+2. **build** — runs `dbt build` into a *new candidate* DuckDB file; when nothing the build
+   depends on changed since the published build (same raw files, code, dbt project, seeds,
+   suites and key: `bcd35.fingerprint`), it is *skipped*, and so are audit and publish;
 3. **audit** — runs the Great Expectations suites of `expectations/` on the candidate;
    a failed blocking check fails this task with the list of checks, in Vietnamese and
    English, and nothing is published;
@@ -54,13 +56,15 @@ def bcd35_nightly():
 
     @task(pool=WAREHOUSE_POOL)
     def build(ingested: dict) -> str:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from bcd35 import nightly
         from bcd35.build import BuildFailed
 
         try:
             return nightly.build(_home(), _run_id())
+        except nightly.NothingChanged as exc:  # audit and publish are skipped too
+            raise AirflowSkipException(str(exc)) from exc
         except BuildFailed as exc:  # deterministic: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from tests.support import (
@@ -54,10 +56,33 @@ def test_report_files_and_provenance(demo_home: Path):
 def test_same_night_twice_gives_identical_marts(home_copy: Path):
     before = mart_hashes(home_copy)
     first_build = published_target(home_copy)
-    run = bcd35(home_copy, "run")
+    run = bcd35(home_copy, "run", "--force")  # rebuild although nothing changed
     assert run.returncode == 0, run.stdout + run.stderr
     assert published_target(home_copy) != first_build  # a new build was published
     assert mart_hashes(home_copy) == before
+
+
+def _task_states(home: Path) -> dict[str, str]:
+    """Task id → state of the last nightly run, from Airflow's own metadata database."""
+    with closing(sqlite3.connect(home / "airflow" / "airflow.db")) as con:
+        [run_id] = con.execute("select run_id from dag_run where dag_id = 'bcd35_nightly' "
+                               "order by id desc limit 1").fetchone()
+        rows = con.execute("select task_id, state from task_instance where run_id = ?",
+                           (run_id,)).fetchall()
+    return dict(rows)
+
+
+def test_night_with_nothing_new_builds_nothing(home_copy: Path):
+    published = published_target(home_copy)
+    builds = sorted((home_copy / "warehouse" / "builds").iterdir())
+    run = bcd35(home_copy, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "nothing new" in run.stdout
+    assert published_target(home_copy) == published
+    assert sorted((home_copy / "warehouse" / "builds").iterdir()) == builds
+    assert _task_states(home_copy) == {"ingest": "success", "build": "skipped",
+                                       "audit": "skipped", "publish": "skipped"}
+    assert "KHÔNG CÓ GÌ MỚI" in bcd35(home_copy, "status").stdout
 
 
 def test_planted_fault_blocks_publication(home_copy: Path):

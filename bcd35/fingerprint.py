@@ -1,0 +1,83 @@
+"""Everything a build's figures depend on, as one hash: a night with nothing new builds nothing.
+
+The fingerprint covers the raw layer (each file's name — the sha256 of its source — size and
+mtime, so a rewrite counts as a change), the home's committee list, the dbt project, the
+reference seeds, the Great Expectations suites, every module of the ``bcd35`` package, the
+committee and the pseudonymisation key (hashed). Nothing in the models reads the clock, so two
+builds with one fingerprint have the same figures. A night whose fingerprint equals the one the
+*published, validated* build was made from skips build, audit and publish; any difference —
+one new file, one changed line of SQL or Python, a new key — builds, audits and publishes as
+usual. It never decides that a failed or unpublished build is current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from bcd35.config import (
+    DBT_PROJECT_DIR,
+    EXPECTATIONS_DIR,
+    REFERENCE_DIR,
+    REPO_ROOT,
+    Home,
+    committees_file,
+    pseudonym_key,
+)
+
+FORCE_ENV = "BCD35_FORCE_BUILD"  # "1": build even when nothing changed
+DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "packages.yml", "models/**/*", "macros/**/*",
+              "tests/**/*", "analyses/**/*")
+CODE = REPO_ROOT / "bcd35"
+
+
+def _files(root: Path, patterns: Iterable[str]) -> list[Path]:
+    found = {path for pattern in patterns for path in root.glob(pattern) if path.is_file()}
+    return sorted(p for p in found if "__pycache__" not in p.parts)
+
+
+def _hash_files(h: hashlib._Hash, root: Path, patterns: Iterable[str]) -> None:
+    for path in _files(root, patterns):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _hash_raw(h: hashlib._Hash, raw: Path) -> None:
+    if not raw.exists():
+        return
+    for kind in sorted(p for p in raw.iterdir() if p.is_dir()):
+        with os.scandir(kind) as entries:
+            listing = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                             for e in entries if e.name.endswith(".parquet"))
+        for name, size, mtime in listing:
+            h.update(f"{kind.name}/{name}\0{size}\0{mtime}\n".encode())
+
+
+def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -> str:
+    """The sha256 of everything the build reads; ``code``: extra files (another back end)."""
+    h = hashlib.sha256()
+    h.update(b"raw\0")
+    _hash_raw(h, home.raw)
+    h.update(b"committees\0")
+    listing = committees_file(home)
+    if listing.exists():
+        h.update(hashlib.sha256(listing.read_bytes()).digest())
+    h.update(b"dbt\0")
+    _hash_files(h, DBT_PROJECT_DIR, DBT_INPUTS)
+    h.update(b"reference\0")
+    _hash_files(h, REFERENCE_DIR, ("*.csv", "*.yml"))
+    h.update(b"expectations\0")
+    _hash_files(h, EXPECTATIONS_DIR, ("*.json",))
+    h.update(b"code\0")
+    _hash_files(h, CODE, ("**/*.py",))
+    for path in sorted(code):
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(f"committee\0{committee}\0".encode())
+    h.update(hashlib.sha256(pseudonym_key(home)).digest())
+    return h.hexdigest()
+
+
+def forced() -> bool:
+    return os.environ.get(FORCE_ENV, "").strip().lower() in ("1", "true", "yes")
