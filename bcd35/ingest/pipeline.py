@@ -65,6 +65,15 @@ class IngestResult:
     loaded: list[FileOutcome] = field(default_factory=list)
     quarantined: list[FileOutcome] = field(default_factory=list)
     skipped: list[FileOutcome] = field(default_factory=list)
+    # time spent reading, hashing and parsing files (in the workers), and their bytes, by file
+    # extension (".csv", ".xlsx", …): where the ingestion's time goes
+    read_seconds: dict[str, float] = field(default_factory=dict)
+    read_bytes: dict[str, int] = field(default_factory=dict)
+
+    def count_read(self, path: Path, read: _Read) -> None:
+        suffix = path.suffix.lower()
+        self.read_seconds[suffix] = self.read_seconds.get(suffix, 0.0) + read.seconds
+        self.read_bytes[suffix] = self.read_bytes.get(suffix, 0) + read.size
 
     def summary(self) -> str:
         rows = sum(f.rows for f in self.loaded)
@@ -265,6 +274,7 @@ class _Read:
     large: bool = False  # too large to read into memory: hashed and kept in chunks
     analysis: Analysis | None = None  # None when the bytes were loaded before (or unreadable)
     unreadable: str | None = None
+    seconds: float = 0.0  # spent reading, hashing and analysing
 
 
 @dataclass(frozen=True)
@@ -281,6 +291,11 @@ class _Reader:
     loaded: frozenset[str]  # sha256 of the files loaded before this run
 
     def __call__(self, path: Path) -> _Read:
+        started = time.perf_counter()
+        read = self._read(path)
+        return replace(read, seconds=time.perf_counter() - started)
+
+    def _read(self, path: Path) -> _Read:
         try:
             stat = registry.FileStat.of(path.lstat())
             data, size = read_regular_file(path, MAX_FILE_BYTES)
@@ -366,6 +381,7 @@ def _skip_known(job: _Job, known: registry.RegisteredFile, rel: str,
 
 
 def _ingest_read(job: _Job, path: Path, rel: str, read: _Read, result: IngestResult) -> None:
+    result.count_read(path, read)
     if read.unreadable is not None:
         result.skipped.append(FileOutcome("", rel, reason=read.unreadable))
         return
