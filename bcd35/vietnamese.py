@@ -190,6 +190,8 @@ def is_blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
+        if value[:1].isalnum():  # the common case, without building a new string
+            return False
         return not value.translate(_INVISIBLE).strip()
     return isinstance(value, float) and math.isnan(value)
 

@@ -13,6 +13,7 @@ local time), ``bool``. ``*_norm`` columns hold the matching form of a text (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Provenance columns present on every raw table.
 PROVENANCE: tuple[tuple[str, str], ...] = (
@@ -43,11 +44,11 @@ class Kind:
     natural_key: tuple[str, ...]
     extra: tuple[tuple[str, str], ...] = field(default=())  # kind-specific derived columns
 
-    @property
+    @cached_property
     def source_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.derived)
 
-    @property
+    @cached_property
     def required_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required and not c.derived)
 

@@ -334,18 +334,30 @@ class _Memo:
         return found
 
 
-def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch,
-                 parsers: dict[str, CellParser], sheet: RawSheet,
-                 memo: _Memo) -> tuple[Record, list[CellError]]:
+@dataclass(frozen=True)
+class _Plan:
+    """What reading a row of a sheet needs, worked out once per sheet."""
+
+    columns: tuple[tuple[Column, int | None, str, CellParser], ...]  # position, header, parser
+
+    @classmethod
+    def of(cls, match: HeaderMatch, parsers: dict[str, CellParser]) -> _Plan:
+        return cls(tuple((column, match.positions.get(column.name),
+                          match.header_text.get(column.name, column.headers[0]),
+                          parsers[column.name]) for column in match.kind.source_columns))
+
+
+def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch, plan: _Plan,
+                 sheet: RawSheet, memo: _Memo) -> tuple[Record, list[CellError]]:
     record: Record = {}
-    short = _short_row_error(cells, match, line, sheet)
+    width = len(cells)
+    short = _short_row_error(cells, match, line, sheet) if width < match.width else None
     errors: list[CellError] = [short] if short is not None else []
-    for column in match.kind.source_columns:
-        position = match.positions.get(column.name)
-        value = cells[position] if position is not None and position < len(cells) else None
-        header = match.header_text.get(column.name, column.headers[0])
+    kind = match.kind
+    for column, position, header, parse in plan.columns:
+        value = cells[position] if position is not None and position < width else None
         try:
-            record[column.name] = memo.parse(match.kind, column, value, parsers[column.name])
+            record[column.name] = memo.parse(kind, column, value, parse)
         except VnParseError as exc:
             record[column.name] = None
             if short is not None and position is not None and position >= len(cells):
@@ -406,11 +418,11 @@ def parse_sheet(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> Parse
     if kind.name == "meta_posts":
         extra["_period_start"], extra["_period_end"] = meta_period(ctx.file_name)
     result = ParsedSheet(kind=kind, sheet=sheet.name, headers=dict(match.header_text))
-    memo = _Memo()
+    memo, plan = _Memo(), _Plan.of(match, parsers)
     for line, cells in sheet.rows:
         if line <= match.line or is_blank_row(cells):
             continue
-        record, errors = _parse_cells(cells, line, match, parsers, sheet, memo)
+        record, errors = _parse_cells(cells, line, match, plan, sheet, memo)
         errors += _derive(record, line, match, sheet)
         extra_error = _extra_cells_error(cells, match, line, sheet)
         if extra_error is not None:
