@@ -538,9 +538,55 @@ def baselines_only(size: str, seed: int) -> int:
     return 0
 
 
+def _gib(mib: float | None) -> str:
+    return f"{mib / 1024:.2f} GiB" if mib else ""
+
+
+def _s(rec: dict | None) -> str:
+    if not rec:
+        return ""
+    return "skipped" if rec.get("skipped") else f"{rec['seconds']:.1f} s"
+
+
+def _pct(value: float | None) -> str:
+    return f"{value * 100:.0f} %" if value is not None else ""
+
+
+def _x(value: float | None) -> str:
+    return f"{value:.2f} ×" if value is not None else ""
+
+
+def markdown_table(outs: list[dict]) -> str:
+    """The README's results table, one row per size, from the JSON of one run."""
+    head = ("| size | rows | night 1 (full) | ingest | dbt build | audit | publish | report "
+            "| peak RSS | night 2 (+1 day) | night 3 (nothing new) | CSV ingest / limit "
+            "| pandas / our KPI computation |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for out in outs:
+        n1, summary = out["night1"], out["summary"]
+        rows = n1.get("ingest", {}).get("rows")
+        lines.append(
+            f"| {out['size']} ({out['committees']} × {out['years']}) | {rows:,} "
+            f"| {summary['night1_seconds']:.1f} s | {_s(n1.get('ingest'))} "
+            f"| {_s(n1.get('build'))} | {_s(n1.get('audit'))} | {_s(n1.get('publish'))} "
+            f"| {_s(n1.get('report'))} | {_gib(summary['peak_rss_mib'])} "
+            f"| {_pct(summary['night2_over_night1'])} | {_pct(summary['night3_over_night1'])} "
+            f"| {_x(summary['ingest_csv_over_limit'])} | {_x(summary['pandas_over_ours'])} |"
+            .replace(",", " "))
+    return "\n".join(lines)
+
+
+def _save(out: dict, name: str) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False, sort_keys=True))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("size", choices=sorted(generate.SIZES))
+    parser.add_argument("size", choices=[*sorted(generate.SIZES), "all"],
+                        help="all: small, province and national in one run (the README table)")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--airflow", action=argparse.BooleanOptionalAction, default=None,
                         help="night 1 through dag.test() (default: only for small)")
@@ -554,13 +600,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.baselines_only:
         return baselines_only(args.size, args.seed)
-    airflow = args.size == "small" if args.airflow is None else args.airflow
-    out = run(args.size, args.seed, airflow, args.profile, args.skip_baselines, args.nights)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{args.size}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False, sort_keys=True))
-    print_table(out)
-    print(f"\n→ {path}")
+    sizes = ("small", "province", "national") if args.size == "all" else (args.size,)
+    outs = []
+    for size in sizes:
+        airflow = size == "small" if args.airflow is None else args.airflow
+        out = run(size, args.seed, airflow, args.profile, args.skip_baselines, args.nights)
+        path = _save(out, size)
+        print_table(out)
+        print(f"\n→ {path}")
+        outs.append(out)
+    if len(outs) > 1:
+        path = _save({"sizes": outs}, "all")
+        print("\n" + markdown_table(outs))
+        print(f"\n→ {path}")
     return 0
 
 
