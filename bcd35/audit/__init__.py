@@ -7,8 +7,10 @@ result's ``success`` is checked here.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -86,7 +88,9 @@ def _quiet_gx() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, table: str, previous: Path | None) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec,
+           previous: Path | None) -> pd.DataFrame:
+    table = spec.table
     if table == "python:kpi_recomputation":
         return kpi_recomputation_frame(con)
     if table == "python:new_pages":
@@ -94,7 +98,22 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, previous: Path | None) ->
     if table.startswith("python:"):
         raise ValueError(f"unknown computed frame {table}")
     schema, name = table.split(".")
-    return con.sql(f'select * from "{schema}"."{name}"').df()
+    columns = _needed_columns(con, schema, name, spec)
+    listed = ", ".join(f'"{c}"' for c in columns)
+    return con.sql(f'select {listed} from "{schema}"."{name}"').df()
+
+
+def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
+                    spec: SuiteSpec) -> list[str]:
+    """The table's columns the suite names (expectations, messages, row labels) and the
+    source-file columns messages point to; the facts of a province hold millions of rows,
+    and only these go into memory."""
+    present = [row[0] for row in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? "
+        "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
+    text = json.dumps(spec.document, ensure_ascii=False) + spec.row_label_vi + spec.row_label_en
+    named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    return [c for c in present if c in named or c.startswith("source_")] or present
 
 
 def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd.DataFrame:
@@ -240,7 +259,7 @@ def audit_candidate(candidate: Path, previous: Path | None = None,
     failures: list[CheckFailure] = []
     with duckdb.connect(str(candidate), read_only=True) as con:
         for spec in suites:
-            outcomes, found = _validate(context, spec, _frame(con, spec.table, previous),
+            outcomes, found = _validate(context, spec, _frame(con, spec, previous),
                                         file_names or {})
             checks += outcomes
             failures += found

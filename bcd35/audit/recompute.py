@@ -13,6 +13,11 @@ import duckdb
 import pandas as pd
 
 _ORDER = ["ingest_seq", "source_row_number"]
+MEETING_KEY = ("committee_code", "meeting_date", "meeting_name_key", "organiser_key",
+               "commune_code")
+ISSUE_KEY = ("committee_code", "publication_key", "issue_year", "issue_number")
+AWARD_KEY = ("committee_code", "achievement_year", "award_type_code", "recipient_type_code",
+             "recipient_key")
 
 
 def _latest(df: pd.DataFrame, key: list[str], first: list[str] | None = None) -> pd.DataFrame:
@@ -23,17 +28,18 @@ def _latest(df: pd.DataFrame, key: list[str], first: list[str] | None = None) ->
         .drop_duplicates(subset=key, keep="last")
 
 
-def _table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
-    return con.sql(f"select * from staging.{name}").df()
+def _table(con: duckdb.DuckDBPyConnection, name: str, *columns: str) -> pd.DataFrame:
+    """Only the columns the recomputation reads (the staging tables hold millions of rows)."""
+    listed = ", ".join(dict.fromkeys((*columns, *_ORDER)))
+    return con.sql(f"select {listed} from staging.{name}").df()
 
 
 def recompute_annual_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Columns: committee_code, year, kpi_code, value."""
     rows: list[tuple[str, int, str, float]] = []
 
-    meetings = _latest(_table(con, "stg_office__meetings"),
-                       ["committee_code", "meeting_date", "meeting_name_key", "organiser_key",
-                        "commune_code"])
+    meetings = _latest(_table(con, "stg_office__meetings", *MEETING_KEY, "meeting_kind_code",
+                              "n_attendees"), list(MEETING_KEY))
     meetings["year"] = pd.to_datetime(meetings["meeting_date"]).dt.year
     for (committee, year), g in meetings.groupby(["committee_code", "year"]):
         rows += [
@@ -43,15 +49,17 @@ def recompute_annual_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             (committee, year, "luot_dai_bieu", int(g["n_attendees"].sum())),
         ]
 
-    issues = _latest(_table(con, "stg_office__bulletin_issues"),
-                     ["committee_code", "publication_key", "issue_year", "issue_number"])
+    issues = _latest(_table(con, "stg_office__bulletin_issues", *ISSUE_KEY, "n_copies_printed"),
+                     list(ISSUE_KEY))
     for (committee, year), g in issues.groupby(["committee_code", "issue_year"]):
         rows += [
             (committee, year, "ban_tin_so_ky", len(g)),
             (committee, year, "ban_tin_so_cuon", int(g["n_copies_printed"].sum())),
         ]
 
-    posts = _latest(_table(con, "stg_meta__posts"), ["committee_code", "post_id"],
+    posts = _latest(_table(con, "stg_meta__posts", "committee_code", "post_id",
+                           "export_period_end", "published_at_local", "n_reach",
+                           "n_reactions", "n_comments", "n_shares"), ["committee_code", "post_id"],
                     first=["export_period_end"])
     posts["year"] = pd.to_datetime(posts["published_at_local"]).dt.year
     for (committee, year), g in posts.groupby(["committee_code", "year"]):
@@ -67,7 +75,9 @@ def recompute_annual_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
              int(g[["n_reactions", "n_comments", "n_shares"]].fillna(0).to_numpy().sum())),
         ]
 
-    shares = _latest(_table(con, "stg_office__collaborator_shares"),
+    shares = _latest(_table(con, "stg_office__collaborator_shares", "committee_code", "share_id",
+                            "shared_date", "n_reach", "n_interactions",
+                            "collaborator_pseudonym"),
                      ["committee_code", "share_id"])
     shares["year"] = pd.to_datetime(shares["shared_date"]).dt.year
     for (committee, year), g in shares.groupby(["committee_code", "year"]):
@@ -78,9 +88,7 @@ def recompute_annual_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             (committee, year, "ctv_so_cong_tac_vien", int(g["collaborator_pseudonym"].nunique())),
         ]
 
-    awards = _latest(_table(con, "stg_office__commendations"),
-                     ["committee_code", "achievement_year", "award_type_code",
-                      "recipient_type_code", "recipient_key"])
+    awards = _latest(_table(con, "stg_office__commendations", *AWARD_KEY), list(AWARD_KEY))
     for (committee, year), g in awards.groupby(["committee_code", "achievement_year"]):
         rows += [
             (committee, year, "khen_thuong_tap_the",
