@@ -50,6 +50,13 @@ ROLLBACK = "tests/reliability/test_publish.py::test_keeps_seven_builds_and_rolls
 REPORT_AGAIN = ("tests/e2e/test_report_files.py::"
                 "test_reporting_again_from_the_same_build_gives_the_same_files")
 REPORT_REFUSED = "tests/e2e/test_nightly.py::test_planted_fault_blocks_publication"
+REPORT_CLI = "tests/e2e/test_report_cli.py::"
+REPORT_STALE = REPORT_CLI + "test_allow_stale_reports_the_last_good_build_after_a_blocked_run"
+REPORT_COMMITTEE = REPORT_CLI + "test_report_of_another_committee_of_the_home"
+REPORT_COMMITTEE_OWN = (REPORT_CLI
+                        + "test_committee_option_with_the_home_committee_writes_the_usual_report")
+REPORT_COMMITTEE_NONE = (REPORT_CLI
+                         + "test_committee_without_figures_in_the_published_build_is_refused")
 UP_DOWN = "tests/ui/test_airflow_ui.py::airflow_ui"
 SHELL = "tests/dbt/test_sql_shell.py::test_shell_refuses_files_programs_and_writes"
 SHELL_NIGHT = ("tests/dbt/test_sql_shell.py::"
@@ -101,7 +108,29 @@ RUN_BY: dict[str, By] = {
     "bcd35 report": By((DEMO, REPORT_AGAIN, REPORT_REFUSED), "the real CLI"),
     "bcd35 report --year 2024": By((DEMO, REPORT_AGAIN), "the real CLI"),
     "bcd35 report --year Y": By((DEMO, REPORT_AGAIN), "the real CLI, Y = 2024"),
+    "uv run bcd35 report --year 2024 --allow-stale --home /srv/bcd35": By(
+        (REPORT_STALE,),
+        "the real CLI on a copy of the demo home after a run blocked by a planted inbox fault: "
+        "refused without the option, then the report of the last good build (its figures, "
+        "build id and run id in the audit pack; none of the failed candidate's)"),
+    "uv run bcd35 report --year 2024 --committee yen_son --home /srv/bcd35": By(
+        (REPORT_COMMITTEE, REPORT_COMMITTEE_OWN, REPORT_COMMITTEE_NONE),
+        "the real CLI: one bcd35 run with inbox/yen_son/ listed in HOME/committees.csv, then "
+        "--committee yen_son writes exports/yen_son/2024/ with Yên Sơn's figures; the home's "
+        "own code writes exports/2024/; a committee without figures is refused"),
+    "bcd35 report --year Y --committee CODE": By(
+        (REPORT_COMMITTEE, REPORT_COMMITTEE_OWN, REPORT_COMMITTEE_NONE),
+        "as above, CODE = yen_son, Y = 2024"),
     # --- production -----------------------------------------------------------------------
+    "python -m bcd35.distributed.secrets .env": By(
+        ("tests/unit/test_secrets_cli.py::"
+         "test_writes_every_secret_of_the_example_into_a_private_env_file",
+         "tests/unit/test_secrets_cli.py::test_refuses_to_overwrite_an_existing_env_file",
+         "tests/unit/test_secrets_cli.py::test_refuses_to_overwrite_a_hand_made_env_file",
+         "tests/unit/test_secrets_cli.py::test_each_run_generates_fresh_secrets"),
+        "the module run as a process in an empty folder: every variable .env.example leaves "
+        "empty is filled, mode 0600, nothing printed; run again it refuses (exit 1) and "
+        "leaves the file as it was"),
     "make test-distributed": By(_ci("Makefile:test-distributed"),
                                 "make test runs `$(MAKE) test-distributed`"),
     # --- development ----------------------------------------------------------------------
@@ -127,21 +156,6 @@ RUN_BY: dict[str, By] = {
 }
 
 NOT_RUN: dict[str, By] = {
-    "uv run bcd35 report --year 2024 --allow-stale --home /srv/bcd35": By(
-        (REPORT_REFUSED,),
-        "no test reports with --allow-stale after a failed run; the refusal without it is "
-        "tested end to end"),
-    "uv run bcd35 report --year 2024 --committee yen_son --home /srv/bcd35": By(
-        ("tests/unit/test_multi_committee.py::test_reports_of_other_committees_go_to_their_own_folder",),
-        "no test runs the CLI with --committee; only the export folder of another committee "
-        "(export_dir) is tested"),
-    "bcd35 report --year Y --committee CODE": By(
-        ("tests/unit/test_multi_committee.py::test_reports_of_other_committees_go_to_their_own_folder",),
-        "as above (the performance section's mention)"),
-    "python -m bcd35.distributed.secrets .env": By(
-        ("tests/unit/test_compose.py::test_generated_secrets_fill_every_variable_of_the_example",),
-        "the test calls write_env_file(Secrets.generate()), which this command's main() "
-        "calls; the command line itself is not run"),
     "docker compose build": By(
         ("tests/unit/test_compose.py::test_images_are_pinned",),
         "Docker does not run on our machines: the compose file is validated, not built"),
