@@ -6,14 +6,25 @@ The candidate is never the file analysts read (that is ``Home.published``); only
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bcd35.config import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, Home, pseudonym_key
+from bcd35.config import (
+    COMMITTEE_CODE_PATTERN,
+    DBT_PROJECT_DIR,
+    PSEUDONYM_KEY_ENV,
+    Home,
+    committees_file,
+    pseudonym_key,
+)
 
 
 class BuildFailed(RuntimeError):
@@ -37,12 +48,73 @@ def candidate_path(home: Home, build_id: str) -> Path:
     return home.builds / f"{build_id}.duckdb"
 
 
+#: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
+#: 2GB keeps the dbt process tree under 3 GiB (DuckDB, dbt and the Python UDF around it).
+DUCKDB_MEMORY_LIMIT_ENV = "BCD35_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: Columns of the committees file dbt reads (the reference seed's, source home.committees).
+COMMITTEE_COLUMNS = ("committee_code", "name_vi", "ma_huyen", "ten_huyen", "ma_tinh",
+                     "ten_tinh", "timezone")
+#: The English names of dim_committee are accepted in HOME/committees.csv too.
+COMMITTEE_ALIASES = {"district_code": "ma_huyen", "district_name_vi": "ten_huyen",
+                     "province_code": "ma_tinh", "province_name_vi": "ten_tinh"}
+
+
+def write_committees_for_dbt(home: Home) -> Path:
+    """``HOME/dbt/committees.csv``: the committees of ``HOME/committees.csv`` with the full
+    column set of the reference seed (missing columns empty), codes that are not valid
+    committee codes left out (as :func:`bcd35.config.known_committees` does), the first row
+    of a code winning, and the listing's modification time as ``_loaded_at``. Header only
+    when the home lists no committees. dbt reads it as the source ``home.committees``."""
+    listing = committees_file(home)
+    pattern = re.compile(COMMITTEE_CODE_PATTERN)
+    rows: dict[str, dict[str, str]] = {}
+    loaded_at = ""
+    if listing.is_file():
+        loaded_at = datetime.fromtimestamp(listing.stat().st_mtime, UTC).strftime(
+            "%Y-%m-%d %H:%M:%S")
+        with listing.open(newline="", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                fields = {COMMITTEE_ALIASES.get((k or "").strip(), (k or "").strip()):
+                          (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+                code = fields.get("committee_code", "")
+                if pattern.match(code) and code not in rows:
+                    rows[code] = fields
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*COMMITTEE_COLUMNS, "_loaded_at"))
+    for fields in rows.values():
+        writer.writerow((*(fields.get(c, "") for c in COMMITTEE_COLUMNS), loaded_at))
+    path = home.dbt / "committees.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(out.getvalue(), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def dbt_env(home: Home, candidate: Path, committee: str) -> dict[str, str]:
-    """Environment of the dbt process: paths of this run and the pseudonymisation key."""
+    """Environment of the dbt process: paths of this run, the resources DuckDB may use and
+    the pseudonymisation key. Resource settings already in the environment win."""
     env = dict(os.environ)
+    cores = str(usable_cores())
+    env.setdefault(DUCKDB_MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT)
+    env.setdefault("BCD35_DUCKDB_THREADS", cores)
+    env.setdefault("BCD35_DBT_THREADS", cores)
     env.update(
         BCD35_CANDIDATE_PATH=str(candidate),
         BCD35_RAW_DIR=str(home.raw),
+        BCD35_COMMITTEES_CSV=str(write_committees_for_dbt(home)),
         BCD35_COMMITTEE=committee,
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DO_NOT_TRACK="1",

@@ -154,11 +154,7 @@ posts_per_day as (
         cast(
             round(
                 cast(n_posts as {{ dbt.type_numeric() }})
-                / case
-                    when (mod(year, 4) = 0 and mod(year, 100) <> 0) or mod(year, 400) = 0
-                        then 366
-                    else 365
-                end,
+                / {{ days_in_year('year') }},
                 2
             ) as {{ type_double() }}
         ) as value
