@@ -86,6 +86,9 @@ RUN_BY: dict[str, By] = {
     "bcd35 up --home DIR --port N": By((UP_DOWN,), "run by the fixture"),
     "uv run bcd35 run --home /srv/bcd35": By((DEMO, RUN), "the real CLI on a temporary home"),
     "bcd35 run": By((DEMO, RUN), "the real CLI on a temporary home"),
+    "uv run bcd35 run --force --home /srv/bcd35": By(
+        (RUN, "tests/e2e/test_nightly.py::test_night_with_nothing_new_builds_nothing"),
+        "the real CLI: --force rebuilds identical marts; without it nothing new is skipped"),
     "uv run bcd35 status --home /srv/bcd35": By(
         (STATUS, STATUS_FAILED, "tests/unit/test_status.py::test_cli_status_prints_the_table"),
         "the real CLI after a quarantined file and after a blocked audit"),
