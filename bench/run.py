@@ -169,29 +169,6 @@ def raw_rows(home_root: Path) -> int:
     return int(n)
 
 
-# dim_committee is the reference seed only, so the bench's committees (HOME/committees.csv)
-# fail the relationships tests fct_* → dim_committee until the dbt project reads the home's
-# committees too (reported to the lead); the bench leaves those tests out, and only those.
-DBT_EXCLUDE = "relationships_*__committee_code__ref_dim_committee_*"
-
-
-@contextmanager
-def bench_committees_in_dbt() -> Iterator[None]:
-    from bcd35 import build
-
-    original = build.dbt_command
-
-    def command(home, *args: str) -> list[str]:
-        extra = ("--exclude", DBT_EXCLUDE) if args and args[0] == "build" else ()
-        return original(home, *args, *extra)
-
-    build.dbt_command = command
-    try:
-        yield
-    finally:
-        build.dbt_command = original
-
-
 # --- the nights --------------------------------------------------------------------------------
 
 
@@ -441,7 +418,7 @@ def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool
                     "load_before": [round(x, 2) for x in load_before]},
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    with TreeSampler() as sampler, bench_committees_in_dbt():
+    with TreeSampler() as sampler:
         print(f"[bench {size}] night 1 (full){' through dag.test()' if airflow else ''} …",
               flush=True)
         out["night1"] = (night_airflow(home, sampler, committee) if airflow
