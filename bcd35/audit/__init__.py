@@ -8,8 +8,6 @@ result's ``success`` is checked here.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,11 +15,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from bcd35.audit.gx import ephemeral_context, quiet
+from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.recompute import kpi_recomputation_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
-from bcd35.vietnamese import format_vn_number
 
-MAX_ROWS_PER_FAILURE = 20
+__all__ = ["MAX_ROWS_PER_FAILURE", "AuditResult", "CheckFailure", "CheckOutcome",
+           "audit_candidate"]
 
 
 @dataclass
@@ -82,12 +82,6 @@ class AuditResult:
         }
 
 
-def _quiet_gx() -> None:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    for name in ("great_expectations", "great_expectations._docs_decorators"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec,
            previous: Path | None) -> pd.DataFrame:
     table = spec.table
@@ -131,50 +125,15 @@ def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd
     return pages
 
 
-def _label(template: str, row: dict) -> str:
-    try:
-        return template.format(**row)
-    except (KeyError, ValueError, IndexError):
-        return template
-
-
-def _fmt(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _is_measure(column: str) -> bool:
-    """Counts and values (n_*, *value, sum_of_months); not years, numbers or line numbers."""
-    return column.startswith("n_") or column.endswith("value") or column == "sum_of_months"
-
-
-def _vn(column: str, value: object) -> object:
-    """Measures as a Vietnamese clerk reads them (9.960, 1,53); identifiers stay as they are."""
-    if not _is_measure(column) or isinstance(value, bool) or not isinstance(value, int | float):
-        return value
-    return format_vn_number(value)
-
-
 def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
              file_names: dict[str, str]) -> list[str]:
     indices = result.get("unexpected_index_list") or []
-    lines = []
+    rows = []
     for idx in indices[:MAX_ROWS_PER_FAILURE]:
         if isinstance(idx, dict):  # GX may return {index_column: value}
             idx = next(iter(idx.values()))
-        row = {k: _fmt(v) for k, v in df.loc[idx].to_dict().items()}
-        sha = row.get("source_file_sha256")
-        if isinstance(sha, str):
-            row["source_file"] = file_names.get(sha, sha[:12])
-        row_vi = {k: _vn(k, v) for k, v in row.items()}
-        lines.append(
-            f"{_label(spec.row_label_vi, row_vi)}: {_label(meta['message_vi'], row_vi)} / "
-            f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}"
-        )
-    if len(indices) > MAX_ROWS_PER_FAILURE:
-        lines.append(f"… {len(indices) - MAX_ROWS_PER_FAILURE} dòng nữa / more rows")
-    return lines
+        rows.append(df.loc[idx].to_dict())
+    return row_lines(spec, meta, rows, len(indices), file_names)
 
 
 def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
@@ -223,25 +182,6 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
     return outcomes, failures
 
 
-def _context(data_docs: Path | None):
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if data_docs is not None:
-        context.add_data_docs_site(
-            site_name="bcd35",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(data_docs)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-    return context
-
-
 def audit_candidate(candidate: Path, previous: Path | None = None,
                     data_docs: Path | None = None,
                     suites: list[SuiteSpec] | None = None,
@@ -252,8 +192,8 @@ def audit_candidate(candidate: Path, previous: Path | None = None,
     a directory for the Great Expectations Data Docs site of this audit; ``file_names`` maps
     source sha256 to the file's name in the inbox, so messages name the file a clerk knows.
     """
-    _quiet_gx()
-    context = _context(data_docs)
+    quiet()
+    context = ephemeral_context(data_docs)
     suites = suites if suites is not None else load_suites()
     checks: list[CheckOutcome] = []
     failures: list[CheckFailure] = []

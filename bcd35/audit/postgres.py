@@ -22,17 +22,9 @@ import os
 import warnings
 from pathlib import Path
 
-from bcd35.audit import (
-    MAX_ROWS_PER_FAILURE,
-    AuditResult,
-    CheckFailure,
-    CheckOutcome,
-    _context,
-    _fmt,
-    _label,
-    _quiet_gx,
-    _vn,
-)
+from bcd35.audit import AuditResult, CheckFailure, CheckOutcome
+from bcd35.audit.gx import ephemeral_context, quiet
+from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
 
 # SPEC §4, recomputed from staging. {stg} is the candidate's staging schema, {marts} its marts.
@@ -216,21 +208,9 @@ def _asset(datasource, spec: SuiteSpec, schemas: dict[str, str],
 
 def _rows_of(result: dict, spec: SuiteSpec, meta: dict,
              file_names: dict[str, str]) -> list[str]:
-    rows = result.get("unexpected_index_list") or []
-    lines = []
-    for found in rows[:MAX_ROWS_PER_FAILURE]:
-        row = {k: _fmt(v) for k, v in dict(found).items()}
-        sha = row.get("source_file_sha256")
-        if isinstance(sha, str):
-            row["source_file"] = file_names.get(sha, sha[:12])
-        row_vi = {k: _vn(k, v) for k, v in row.items()}
-        lines.append(
-            f"{_label(spec.row_label_vi, row_vi)}: {_label(meta['message_vi'], row_vi)} / "
-            f"{_label(spec.row_label_en, row)}: {_label(meta['message_en'], row)}")
+    rows = [dict(found) for found in (result.get("unexpected_index_list") or [])]
     total = result.get("unexpected_count") or len(rows)
-    if total > MAX_ROWS_PER_FAILURE:
-        lines.append(f"… {total - MAX_ROWS_PER_FAILURE} dòng nữa / more rows")
-    return lines
+    return row_lines(spec, meta, rows[:MAX_ROWS_PER_FAILURE], total, file_names)
 
 
 def _validate(context, datasource, spec: SuiteSpec, schemas: dict[str, str],
@@ -284,8 +264,8 @@ def audit_candidate_pg(schemas: dict[str, str], previous_marts: str | None = Non
     on failed checks. ``previous_marts``: the published marts schema, if any (new pages)."""
     import sqlalchemy as sa
 
-    _quiet_gx()
-    context = _context(data_docs)
+    quiet()
+    context = ephemeral_context(data_docs)
     url = connection_string()
     datasource = context.data_sources.add_postgres("bcd35_candidate", connection_string=url)
     engine = sa.create_engine(url.replace("${BCD35_PG_PASSWORD}",

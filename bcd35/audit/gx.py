@@ -1,0 +1,34 @@
+"""Great Expectations set-up shared by the DuckDB (pandas) and PostgreSQL audits."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+
+def quiet() -> None:
+    """No usage analytics, no progress chatter in the task log."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def ephemeral_context(data_docs: Path | None):
+    """An in-memory GX context; with ``data_docs``, a Data Docs site written there."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if data_docs is not None:
+        context.add_data_docs_site(
+            site_name="bcd35",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(data_docs)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    return context
