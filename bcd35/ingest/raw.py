@@ -60,14 +60,25 @@ def raw_path(home: Home, kind: Kind, sha256: str) -> Path:
 
 
 def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str, list[object]]:
-    columns: dict[str, list[object]] = {name: [] for name, _ in kind.schema()}
+    """Column by column (the provenance is the same for every row of the file)."""
+    n = sum(len(part.records) for part in parts)
+    constant = {"_committee_code": prov.committee_code, "_file_sha256": prov.file_sha256,
+                "_kind": kind.name, "_loaded_at": prov.loaded_at,
+                "_ingest_seq": prov.ingest_seq}
+    columns: dict[str, list[object]] = {}
+    for name, _ in kind.schema():
+        if name in constant:
+            columns[name] = [constant[name]] * n
+        elif name == "_sheet":
+            columns[name] = [part.sheet for part in parts for _ in part.records]
+        elif name == "_row_number":
+            columns[name] = [number for part in parts for number in part.row_numbers]
+        else:
+            columns[name] = [record.get(name) for part in parts for record in part.records]
     for part in parts:
-        for number, record in zip(part.row_numbers, part.records, strict=True):
-            row = {"_committee_code": prov.committee_code, "_file_sha256": prov.file_sha256,
-                   "_kind": kind.name, "_sheet": part.sheet, "_row_number": number,
-                   "_loaded_at": prov.loaded_at, "_ingest_seq": prov.ingest_seq}
-            for name in columns:
-                columns[name].append(row[name] if name in row else record.get(name))
+        if len(part.row_numbers) != len(part.records):
+            raise ValueError(f"{kind.name}: {len(part.row_numbers)} row numbers for "
+                             f"{len(part.records)} records")
     return columns
 
 
