@@ -354,8 +354,10 @@ def _reading(reader: _Reader, paths: Sequence[Path]) -> Iterator[Iterator[_Read]
         pool.shutdown(cancel_futures=True)
         yield map(reader, paths)
         return
-    with pool:
+    try:
         yield pool.map(_read_in_worker, paths, chunksize=8)
+    finally:  # on an error, the files not read yet are not read at all
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _known_unchanged(job: _Job, rel: str, path: Path,
@@ -393,9 +395,11 @@ def _ingest_read(job: _Job, path: Path, rel: str, read: _Read, result: IngestRes
         _skip_known(job, known, rel, result)
         return
     analysis = read.analysis
-    if analysis is None:  # loaded when the run started, gone since: cannot happen; read again
-        analysis = job.reader(path).analysis
-        assert analysis is not None
+    if analysis is None:  # counted as loaded when the run started, but not in the registry
+        analysis = replace(job.reader, loaded=frozenset())(path).analysis
+        if analysis is None:
+            result.skipped.append(FileOutcome(sha, rel, reason="không đọc được / unreadable"))
+            return
     if known is not None:
         _retry(job, known, rel, analysis, result)
         return
