@@ -267,6 +267,8 @@ def parse_vn_int(value: object) -> int:
             raise _missing()
         return _int_from_float(float(value))
     if isinstance(value, str):
+        if value.isascii() and value.isdigit():  # "830": most counts, nothing to clean
+            return int(value)
         return _int_from_text(value)
     if value is None:
         raise _missing()

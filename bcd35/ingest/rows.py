@@ -389,7 +389,7 @@ def _parse_value(kind: Kind, column: Column, value: object, parse: CellParser) -
                            f"điền giá trị vào ô này.",
                            f"Empty cell: the column '{column.headers[0]}' requires a value. Fill "
                            f"in this cell.")
-    if isinstance(value, str) and (garbled := _garbled(value)) is not None:
+    if isinstance(value, str) and not value.isascii() and (garbled := _garbled(value)):
         raise garbled
     return parse(value)
 
