@@ -60,10 +60,23 @@ def _tree_rss(pid: int) -> int:
     total = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            pass
+            total += _pss(proc.pid)
+        except OSError:
+            try:
+                total += proc.memory_info().rss
+            except psutil.Error:
+                pass
     return total
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size: pages shared with other processes (the ingest workers are forked
+    from the main process) count once over the tree, not once per process as RSS would."""
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"no Pss for {pid}")
 
 
 def _proc_tree_rss(pid: int) -> int:
@@ -80,7 +93,10 @@ def _proc_tree_rss(pid: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        rss[int(entry.name)] = int(statm[1]) * page
+        try:
+            rss[int(entry.name)] = _pss(int(entry.name))
+        except OSError:
+            rss[int(entry.name)] = int(statm[1]) * page
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
@@ -90,7 +106,8 @@ def _proc_tree_rss(pid: int) -> int:
 
 
 class TreeSampler:
-    """Samples the RSS of this process tree in a background thread; ``peak`` per phase."""
+    """Samples the memory (PSS) of this process tree in a background thread; ``peak`` per
+    phase."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
@@ -126,7 +143,7 @@ def phase(sampler: TreeSampler, out: dict, name: str) -> Iterator[dict]:
         yield record
     finally:
         record["seconds"] = round(time.perf_counter() - started, 3)
-        record["peak_rss_mib"] = round(sampler.peak() / 2**20, 1)
+        record["peak_pss_mib"] = round(sampler.peak() / 2**20, 1)
         if record["rows"]:
             record["rows_per_s"] = round(record["rows"] / max(record["seconds"], 1e-9))
         out[name] = record
@@ -308,7 +325,7 @@ def night_airflow(home, sampler: TreeSampler, committee: str) -> dict:
         "overhead_seconds": round(total["dag_test"]["seconds"] - stage_seconds, 3),
         "overhead_per_task_seconds": round(
             (total["dag_test"]["seconds"] - stage_seconds) / len(STAGES), 3),
-        "peak_rss_mib": total["dag_test"]["peak_rss_mib"],
+        "peak_pss_mib": total["dag_test"]["peak_pss_mib"],
     }
     return phases
 
@@ -456,13 +473,13 @@ def summarise(out: dict) -> dict:
     ingest = n1["ingest"]
     kpi_seconds = round(ingest["seconds"] + n1["build"]["seconds"], 3)
     full = _night_total(n1)
-    peaks = [p["peak_rss_mib"] for n in (n1, n2, n3) for p in n.values() if "peak_rss_mib" in p]
+    peaks = [p["peak_pss_mib"] for n in (n1, n2, n3) for p in n.values() if "peak_pss_mib" in p]
     return {
         "night1_seconds": full, "night2_seconds": _night_total(n2) if n2 else None,
         "night3_seconds": _night_total(n3) if n3 else None,
         "night2_over_night1": ratio(_night_total(n2), full) if n2 else None,
         "night3_over_night1": ratio(_night_total(n3), full) if n3 else None,
-        "peak_rss_mib": max(peaks) if peaks else None,
+        "peak_pss_mib": max(peaks) if peaks else None,
         "ingest_csv_seconds": ingest.get("csv_seconds"),
         "limit_seconds": limit.get("seconds"),
         "ingest_csv_over_limit": ratio(ingest.get("csv_seconds"), limit.get("seconds")),
@@ -487,7 +504,7 @@ def print_table(out: dict) -> None:
             rows = rec.get("rows")
             print(f"{night:<8}{name:<18}{rec['seconds']:>10.2f}"
                   f"{rows if rows is not None else '':>12}{rec.get('rows_per_s', ''):>12}"
-                  f"{rec['peak_rss_mib']:>10.0f}")
+                  f"{rec['peak_pss_mib']:>10.0f}")
     print(json.dumps(out["summary"], indent=1))
     if "airflow" in out["night1"]:
         print("airflow:", json.dumps(out["night1"]["airflow"]))
@@ -536,7 +553,7 @@ def _x(value: float | None) -> str:
 def markdown_table(outs: list[dict]) -> str:
     """The README's results table, one row per size, from the JSON of one run."""
     head = ("| size | rows | night 1 (full) | ingest | dbt build | audit | publish | report "
-            "| peak RSS | night 2 (+1 day) | night 3 (nothing new) | CSV ingest / limit "
+            "| peak memory (PSS) | night 2 (+1 day) | night 3 (nothing new) | CSV ingest / limit "
             "| pandas / our KPI computation |")
     lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for out in outs:
@@ -546,7 +563,7 @@ def markdown_table(outs: list[dict]) -> str:
             f"| {out['size']} ({out['committees']} × {out['years']}) | {rows:,} "
             f"| {summary['night1_seconds']:.1f} s | {_s(n1.get('ingest'))} "
             f"| {_s(n1.get('build'))} | {_s(n1.get('audit'))} | {_s(n1.get('publish'))} "
-            f"| {_s(n1.get('report'))} | {_gib(summary['peak_rss_mib'])} "
+            f"| {_s(n1.get('report'))} | {_gib(summary['peak_pss_mib'])} "
             f"| {_pct(summary['night2_over_night1'])} | {_pct(summary['night3_over_night1'])} "
             f"| {_x(summary['ingest_csv_over_limit'])} | {_x(summary['pandas_over_ours'])} |"
             .replace(",", " "))
