@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from bcd35.config import Home, committee_of, known_committees, page_timezone
@@ -28,6 +31,7 @@ from bcd35.ingest import registry
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
 from bcd35.ingest.errors import CellError, FileRejected
+from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.names import display_name, display_path
 from bcd35.ingest.originals import (
     keep_large_original,
@@ -37,7 +41,15 @@ from bcd35.ingest.originals import (
     sha256_hex,
 )
 from bcd35.ingest.quarantine import QuarantineReport, remove_reports, write_report
-from bcd35.ingest.raw import EMPTY_FILE, Provenance, RawRows, ensure_raw_schemas, write_raw
+from bcd35.ingest.raw import (
+    EMPTY_FILE,
+    Provenance,
+    RawRows,
+    ensure_raw_schemas,
+    raw_path,
+    staging_dir,
+    write_raw,
+)
 from bcd35.ingest.reading import MAX_FILE_BYTES, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.vietnamese import utc_naive
@@ -170,14 +182,35 @@ def _reason(errors: Sequence[CellError]) -> str:
     return f"{prefix}{first.reason_vi} / {first.reason_en}{more}"
 
 
-def _load(home: Home, analysis: Analysis, prov: Provenance) -> tuple[tuple[str, ...], int]:
+def _stage(home: Home, analysis: Analysis, prov: Provenance,
+           tag: str) -> tuple[tuple[str, str], ...]:
+    """Write the raw files of an accepted file into the staging folder: ``(kind, path)``.
+
+    They become part of the raw layer only when :func:`_publish_staged` moves them in, in the
+    order the registry records the files.
+    """
     by_kind: dict[str, list[ParsedSheet]] = {}
     for sheet in analysis.parsed:
         by_kind.setdefault(sheet.kind.name, []).append(sheet)
-    for sheets in by_kind.values():
+    staged = []
+    for name, sheets in by_kind.items():
         parts = [RawRows(s.sheet, s.row_numbers, s.records) for s in sheets]
-        write_raw(home, sheets[0].kind, parts, prov)
-    return tuple(by_kind), sum(len(s.records) for s in analysis.parsed)
+        path = staging_dir(home) / f"{prov.file_sha256}.{prov.ingest_seq}.{tag}.{name}.parquet"
+        write_raw(home, sheets[0].kind, parts, prov, path=path)
+        staged.append((name, str(path)))
+    return tuple(staged)
+
+
+def _publish_staged(home: Home, sha: str, staged: Sequence[tuple[str, str]]) -> None:
+    for name, path in staged:
+        target = raw_path(home, KINDS[name], sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+
+
+def _discard_staged(staged: Sequence[tuple[str, str]]) -> None:
+    for _, path in staged:
+        Path(path).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -189,9 +222,6 @@ class _Job:
     known: frozenset[str]  # committee codes that may name an inbox folder
     reader: _Reader
     loaded: frozenset[str]  # sha256 of the files loaded before this run
-
-    def committee_of(self, rel: str) -> str:
-        return committee_of(rel, self.committee, self.known)
 
 
 def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
@@ -210,20 +240,26 @@ def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
     return quarantined, outcome
 
 
-def _accept(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
+def _accept(job: _Job, record: registry.RegisteredFile, read: _Read,
             rel: str) -> tuple[registry.RegisteredFile, FileOutcome]:
-    prov = Provenance(job.committee_of(rel), record.sha256, job.now, record.ingest_seq)
-    kinds, rows = _load(job.home, analysis, prov)
+    if read.seq != record.ingest_seq:  # staged under another number: cannot happen
+        raise RuntimeError(f"{rel}: staged as ingest_seq {read.seq}, registered as "
+                           f"{record.ingest_seq}")
+    _publish_staged(job.home, record.sha256, read.staged)
+    kinds, rows = tuple(name for name, _ in read.staged), read.rows
     loaded = replace(record, kinds=kinds, status=registry.LOADED, rows=rows, error_count=0,
                      report_path=None, reason=None, data_rows=rows, rejected_rows=0)
     return loaded, FileOutcome(record.sha256, rel, kinds, rows)
 
 
 def _ingest_new(job: _Job, rel: str, name: str, sha: str,
-                analysis: Analysis) -> tuple[bool, FileOutcome]:
+                read: _Read) -> tuple[bool, FileOutcome]:
     """Process a file not seen before (its original already kept); True when it was loaded."""
     home, now = job.home, job.now
-    seq = registry.allocate_ingest_seq(job.conn, sha, now)
+    analysis = read.analysis
+    assert analysis is not None
+    seq = read.seq
+    registry.claim_ingest_seq(job.conn, seq, sha)
     record = registry.RegisteredFile(
         sha256=sha, original_name=display_name(name), original_path=rel,
         stored_path=original_path(home, sha).relative_to(home.root).as_posix(), kinds=(),
@@ -232,15 +268,17 @@ def _ingest_new(job: _Job, rel: str, name: str, sha: str,
     if analysis.errors:
         record, outcome = _quarantine(job, record, analysis, rel)
     else:
-        record, outcome = _accept(job, record, analysis, rel)
+        record, outcome = _accept(job, record, read, rel)
     registry.record_file(job.conn, record)
     registry.supersede(job.conn, sha, rel)
     return not analysis.errors, outcome
 
 
-def _retry(job: _Job, known: registry.RegisteredFile, rel: str, analysis: Analysis,
+def _retry(job: _Job, known: registry.RegisteredFile, rel: str, read: _Read,
            result: IngestResult) -> None:
     """A file quarantined before, seen again: load it if it now passes, else change nothing."""
+    analysis = read.analysis
+    assert analysis is not None
     seen = replace(known, last_seen=job.now)
     if analysis.errors:
         updated, _ = _quarantine(job, seen, analysis, rel) \
@@ -251,7 +289,7 @@ def _retry(job: _Job, known: registry.RegisteredFile, rel: str, analysis: Analys
         result.skipped.append(FileOutcome(known.sha256, rel, known.kinds, 0,
                                           len(analysis.errors), reason))
         return
-    loaded, outcome = _accept(job, seen, analysis, rel)
+    loaded, outcome = _accept(job, seen, read, rel)
     registry.update_file(job.conn, replace(loaded, original_path=known.original_path,
                                            superseded_by=None))
     registry.touch(job.conn, known.sha256, rel, job.now)
@@ -275,6 +313,17 @@ class _Read:
     analysis: Analysis | None = None  # None when the bytes were loaded before (or unreadable)
     unreadable: str | None = None
     seconds: float = 0.0  # spent reading, hashing and analysing
+    seq: int = 0  # the ingest_seq its raw files were staged under
+    staged: tuple[tuple[str, str], ...] = ()  # (kind, staged raw file) of an accepted file
+    rows: int = 0  # rows staged
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: Path
+    rel: str  # relative to the inbox
+    seq: int  # allocated for it, used if its bytes are new
+    tag: int  # its position in the run: staged file names are unique per task
 
 
 @dataclass(frozen=True)
@@ -286,16 +335,20 @@ class _Reader:
     """
 
     home: Home
-    max_year: int
-    local_tz: str
+    now: datetime
+    committee: str  # the home's default committee
+    known: frozenset[str]  # committee codes that may name an inbox folder
     loaded: frozenset[str]  # sha256 of the files loaded before this run
+    quarantined: Mapping[str, int]  # sha256 → ingest_seq of the files quarantined before
+    local_tz: str = field(default_factory=page_timezone)
 
-    def __call__(self, path: Path) -> _Read:
+    def __call__(self, task: _Task) -> _Read:
         started = time.perf_counter()
-        read = self._read(path)
+        read = self._read(task)
         return replace(read, seconds=time.perf_counter() - started)
 
-    def _read(self, path: Path) -> _Read:
+    def _read(self, task: _Task) -> _Read:
+        path = task.path
         try:
             stat = registry.FileStat.of(path.lstat())
             data, size = read_regular_file(path, MAX_FILE_BYTES)
@@ -308,8 +361,23 @@ class _Reader:
         if sha in self.loaded:
             return _Read(stat, sha, size)
         keep_original(self.home, sha, data, durable=False)
-        ctx = ParseContext(max_year=self.max_year, file_name=path.name, local_tz=self.local_tz)
-        return _Read(stat, sha, size, analysis=analyse(data, ctx))
+        ctx = ParseContext(max_year=self.now.year + 1, file_name=path.name,
+                           local_tz=self.local_tz)
+        analysis = analyse(data, ctx)
+        seq = self.quarantined.get(sha, task.seq)  # a quarantined file keeps its number
+        if analysis.errors:
+            return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq)
+        prov = Provenance(committee_of(task.rel, self.committee, self.known), sha, self.now,
+                          seq)
+        staged = _stage(self.home, analysis, prov, str(task.tag))
+        rows = sum(len(sheet.records) for sheet in analysis.parsed)
+        return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq, staged=staged,
+                     rows=rows)
+
+
+def _summary(analysis: Analysis) -> Analysis:
+    """The analysis without its rows (written already): what the main process needs."""
+    return replace(analysis, parsed=())
 
 
 _WORKER_READER: _Reader | None = None
@@ -320,9 +388,9 @@ def _start_worker(reader: _Reader) -> None:
     _WORKER_READER = reader
 
 
-def _read_in_worker(path: Path) -> _Read:
+def _read_in_worker(task: _Task) -> _Read:
     assert _WORKER_READER is not None, "worker not started"
-    return _WORKER_READER(path)
+    return _WORKER_READER(task)
 
 
 def ingest_workers() -> int:
@@ -336,12 +404,27 @@ def ingest_workers() -> int:
 MIN_FILES_PER_WORKER = 32  # below this, starting worker processes costs more than it saves
 
 
+def _in_order(pool: ProcessPoolExecutor, tasks: Sequence[_Task],
+              window: int) -> Iterator[_Read]:
+    """The results in task order, at most ``window`` tasks in flight: a main process slower
+    than its workers never holds more than that many results."""
+    pending: deque[Future[_Read]] = deque()
+    queue = iter(tasks)
+    for task in islice(queue, window):
+        pending.append(pool.submit(_read_in_worker, task))
+    while pending:
+        done = pending.popleft().result()
+        for task in islice(queue, 1):
+            pending.append(pool.submit(_read_in_worker, task))
+        yield done
+
+
 @contextmanager
-def _reading(reader: _Reader, paths: Sequence[Path]) -> Iterator[Iterator[_Read]]:
+def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read]]:
     """The files read in order: by a pool of processes when there are many, else inline."""
-    workers = min(ingest_workers(), len(paths) // MIN_FILES_PER_WORKER)
+    workers = min(ingest_workers(), len(tasks) // MIN_FILES_PER_WORKER)
     if workers < 2:
-        yield map(reader, paths)
+        yield map(reader, tasks)
         return
     # fork: the workers inherit the imported modules and the reader, and nothing re-imports
     # the main module (a script without a __main__ guard, or Airflow's task runner)
@@ -352,10 +435,10 @@ def _reading(reader: _Reader, paths: Sequence[Path]) -> Iterator[Iterator[_Read]
         pool.submit(int).result()  # a daemonic process (a Celery worker) cannot have children
     except (AssertionError, OSError, BrokenProcessPool):
         pool.shutdown(cancel_futures=True)
-        yield map(reader, paths)
+        yield map(reader, tasks)
         return
     try:
-        yield pool.map(_read_in_worker, paths, chunksize=8)
+        yield _in_order(pool, tasks, window=8 * workers)
     finally:  # on an error, the files not read yet are not read at all
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -382,7 +465,8 @@ def _skip_known(job: _Job, known: registry.RegisteredFile, rel: str,
                                       known.error_count, reason))
 
 
-def _ingest_read(job: _Job, path: Path, rel: str, read: _Read, result: IngestResult) -> None:
+def _ingest_read(job: _Job, task: _Task, read: _Read, result: IngestResult) -> None:
+    path, rel = task.path, task.rel
     result.count_read(path, read)
     if read.unreadable is not None:
         result.skipped.append(FileOutcome("", rel, reason=read.unreadable))
@@ -392,18 +476,18 @@ def _ingest_read(job: _Job, path: Path, rel: str, read: _Read, result: IngestRes
         registry.remember_stat(job.conn, rel, read.stat, sha)
     known = registry.get_file(job.conn, sha)
     if known is not None and (known.status == registry.LOADED or read.large):
+        _discard_staged(read.staged)  # the same bytes twice in one run: loaded once
         _skip_known(job, known, rel, result)
         return
-    analysis = read.analysis
-    if analysis is None:  # counted as loaded when the run started, but not in the registry
-        analysis = replace(job.reader, loaded=frozenset())(path).analysis
-        if analysis is None:
+    if read.analysis is None:  # counted as loaded when the run started, but not in the registry
+        read = replace(job.reader, loaded=frozenset())(task)
+        if read.analysis is None:
             result.skipped.append(FileOutcome(sha, rel, reason="không đọc được / unreadable"))
             return
     if known is not None:
-        _retry(job, known, rel, analysis, result)
+        _retry(job, known, rel, read, result)
         return
-    loaded, outcome = _ingest_new(job, rel, path.name, sha, analysis)
+    loaded, outcome = _ingest_new(job, rel, path.name, sha, read)
     (result.loaded if loaded else result.quarantined).append(outcome)
 
 
@@ -461,25 +545,31 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
     with registry.opened(home) as conn:
         loaded = registry.loaded_shas(conn)
         _drop_orphan_raw(home, loaded)
-        reader = _Reader(home, moment.year + 1, page_timezone(), loaded)
-        job = _Job(home, conn, committee, moment, known_committees(home), reader, loaded)
+        shutil.rmtree(staging_dir(home), ignore_errors=True)  # left by a killed run
+        known = known_committees(home)
+        reader = _Reader(home, moment, committee, known, loaded,
+                         registry.quarantined_seqs(conn))
+        job = _Job(home, conn, committee, moment, known, reader, loaded)
         files, refused = _walk(home.inbox)
         stats = registry.file_stats(conn)
         rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]
         unchanged = [_known_unchanged(job, rel, path, stats)
                      for rel, path in zip(rels, files, strict=True)]
-        to_read = [path for path, sha in zip(files, unchanged, strict=True) if sha is None]
-        batch = _Batch(conn)
-        with _reading(reader, to_read) as reads:
-            for path, rel, sha in zip(files, rels, unchanged, strict=True):
+        tasks = [_Task(path, rel, registry.allocate_ingest_seq(conn, "", moment), tag)
+                 for tag, (path, rel, sha) in enumerate(zip(files, rels, unchanged, strict=True))
+                 if sha is None]
+        batch, pending = _Batch(conn), iter(tasks)
+        with _reading(reader, tasks) as reads:
+            for rel, sha in zip(rels, unchanged, strict=True):
                 if sha is not None:
-                    known = registry.get_file(conn, sha)
-                    assert known is not None
-                    _skip_known(job, known, rel, result)
+                    known_file = registry.get_file(conn, sha)
+                    assert known_file is not None
+                    _skip_known(job, known_file, rel, result)
                 else:
-                    _ingest_read(job, path, rel, next(reads), result)
+                    _ingest_read(job, next(pending), next(reads), result)
                 batch.done_one()
         batch.commit()
+        shutil.rmtree(staging_dir(home), ignore_errors=True)
         _refuse_entries(refused, home.inbox, result)
     ensure_raw_schemas(home)
     return result

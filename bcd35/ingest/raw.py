@@ -59,6 +59,12 @@ def raw_path(home: Home, kind: Kind, sha256: str) -> Path:
     return home.raw / kind.name / f"{sha256}.parquet"
 
 
+def staging_dir(home: Home) -> Path:
+    """Raw files written by the ingestion's workers wait here until their file is registered
+    (same file system as the raw layer: moving one in is an atomic rename)."""
+    return home.state / "incoming"
+
+
 def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str, list[object]]:
     """Column by column (the provenance is the same for every row of the file)."""
     n = sum(len(part.records) for part in parts)
@@ -94,13 +100,15 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> Path:
-    """Write (or rewrite, identically) the raw Parquet file of one source file and kind."""
+def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance,
+              path: Path | None = None) -> Path:
+    """Write (or rewrite, identically) the raw Parquet file of one source file and kind, at
+    its place in the raw layer or at ``path``."""
     import pyarrow as pa
 
     schema = arrow_schema(kind)
     table = pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
-    path = raw_path(home, kind, prov.file_sha256)
+    path = path if path is not None else raw_path(home, kind, prov.file_sha256)
     _write_atomic(table, path)
     return path
 

@@ -172,12 +172,29 @@ def get_file(conn: sqlite3.Connection, sha256: str) -> RegisteredFile | None:
 
 
 def allocate_ingest_seq(conn: sqlite3.Connection, sha256: str, now: datetime) -> int:
-    """A new, strictly increasing sequence number (never reused once committed)."""
+    """A new, strictly increasing sequence number (never reused once committed).
+
+    ``sha256`` may be ``""`` when the number is allocated before the file is read (see
+    :func:`claim_ingest_seq`); a number whose file turned out to be known stays unused.
+    """
     cursor = conn.execute(
         "insert into ingest_seq_allocations (sha256, allocated_at) values (?, ?)",
         (sha256, _stamp(now)))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
+
+
+def claim_ingest_seq(conn: sqlite3.Connection, seq: int, sha256: str) -> None:
+    """Note which content a number allocated before the file was read went to."""
+    conn.execute("update ingest_seq_allocations set sha256 = ? where ingest_seq = ?",
+                 (sha256, seq))
+
+
+def quarantined_seqs(conn: sqlite3.Connection) -> dict[str, int]:
+    """sha256 → ingest_seq of every quarantined file (it loads under that number once fixed)."""
+    rows = conn.execute("select sha256, ingest_seq from ingested_files where status = ?",
+                        (QUARANTINED,))
+    return {row[0]: row[1] for row in rows}
 
 
 def record_file(conn: sqlite3.Connection, file: RegisteredFile) -> None:
