@@ -156,6 +156,9 @@ RUN_BY: dict[str, By] = {
         _ci("Makefile:test-ui", "Makefile:bash scripts/ensure-chromium"),
         "the recipe is scripts/ensure-chromium then `pytest tests/ui`; make test runs both "
         "(its pytest includes tests/ui)"),
+    "make bench SIZE=small": By(
+        _ci("Makefile:bench", "Makefile:$(MAKE) bench SIZE=small"),
+        "make test runs it as a smoke check (night 1 through dag.test(), no timing asserts)"),
 }
 
 NOT_RUN: dict[str, By] = {
@@ -183,10 +186,6 @@ NOT_RUN: dict[str, By] = {
         ("tests/distributed/test_distributed.py::test_first_night_on_postgres_reproduces_spec",),
         "the same trigger (POST dagRuns, logical_date null, bearer token) is sent with httpx, "
         "not with curl"),
-    "make bench SIZE=small": By(
-        ("Makefile:bench", "Makefile:$(MAKE) bench SIZE=small BENCH_ARGS=--no-airflow"),
-        "make test runs the small size with --no-airflow only: night 1 through Airflow's "
-        "dag.test(), as this command does, is not run by CI"),
     "make bench SIZE=province": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",),
         "too large for CI (≈ 3 min); the generator is tested"),
@@ -195,7 +194,7 @@ NOT_RUN: dict[str, By] = {
         "too large for CI (≈ 15 min with the baselines)"),
     "make bench SIZE=all": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",
-         "Makefile:$(MAKE) bench SIZE=small BENCH_ARGS=--no-airflow"),
+         "Makefile:$(MAKE) bench SIZE=small"),
         "too large for CI (≈ 20 min): the three sizes in turn, through the same code as the "
         "small size CI runs"),
     "make bench SIZE=national BENCH_ARGS=\"--nights 1\"": By(
