@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
@@ -33,9 +34,14 @@ class Plugin(BasePlugin):
                 "which reads the key from the home's configuration."
             )
         key_bytes = key.encode()
+
+        @lru_cache(maxsize=1 << 17)  # a collaborator shares hundreds of times: hash once
+        def keyed(name: str) -> str:
+            return pseudonym(key_bytes, name)
+
         conn.create_function(
             "bcd35_pseudonym",
-            lambda name: pseudonym(key_bytes, name),
+            keyed,
             ["VARCHAR"],
             "VARCHAR",
             side_effects=False,
