@@ -39,6 +39,8 @@ from pathlib import Path
 
 from bench import generate
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLE_SECONDS = 0.05
 STAGES = ("ingest", "build", "audit", "publish")
@@ -237,49 +239,58 @@ def _report(home, committee: str, record: dict) -> None:
     record["rows"] = len(report.files)
 
 
+def _in_own_process(stage: str, home, run_id: str, build_id: str = "",
+                    committee: str = "") -> dict:
+    """Run one stage with ``bench.stage`` in a child process; its JSON line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.stage", stage, str(home.root), run_id, build_id or "",
+         committee], capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench stage {stage} failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def night_direct(home, sampler: TreeSampler, label: str, committee: str,
                  profile_dir: Path | None = None) -> dict:
-    """One night calling the stages of ``bcd35.nightly`` directly, phase by phase."""
-    from bcd35 import nightly
-
+    """One night, each stage of ``bcd35.nightly`` in a process of its own (as Airflow runs
+    them), phase by phase; with ``profile_dir``, ingest runs in this process under cProfile."""
     phases: dict = {}
     run_id = f"bench_{label}_{datetime.now(UTC):%H%M%S}"
-    timer = IngestTimer()
-    started = time.perf_counter()
-    with phase(sampler, phases, "ingest") as rec, timer.installed():
-        profiler = cProfile.Profile() if profile_dir else None
-        if profiler:
-            profiler.enable()
-        nightly.ingest(home, run_id)
-        if profiler:
-            profiler.disable()
-            _save_profile(profiler, profile_dir / f"ingest-{label}")
-        timer.record(rec, time.perf_counter() - started)
-    if timer.result.quarantined:
-        first = timer.result.quarantined[0]
-        print(f"  ! quarantined {len(timer.result.quarantined)}: {first.original_path}: "
-              f"{first.reason}", file=sys.stderr)
+    with phase(sampler, phases, "ingest") as rec:
+        if profile_dir is None:
+            rec.update(_in_own_process("ingest", home, run_id))
+        else:
+            _profiled_ingest(home, run_id, rec, profile_dir / f"ingest-{label}")
+    if rec.get("first_quarantined"):
+        print(f"  ! quarantined {rec['files_quarantined']}: {rec['first_quarantined']}",
+              file=sys.stderr)
     n_raw = raw_rows(home.root)
     with phase(sampler, phases, "build") as rec:
-        try:
-            build_id = nightly.build(home, run_id)
-        except nightly.NothingChanged:
-            build_id = None
+        build_id = _in_own_process("build", home, run_id)["build_id"]
+        if build_id is None:
             rec["skipped"] = "nothing changed since the published build"
         rec["rows"] = n_raw
-    if build_id is None:
-        with phase(sampler, phases, "report") as rec:
-            _report(home, committee, rec)
-        return phases
-    with phase(sampler, phases, "audit") as rec:
-        nightly.audit(home, run_id, build_id)
-        rec["rows"] = n_raw
-    with phase(sampler, phases, "publish") as rec:
-        nightly.publish(home, run_id, build_id)
-        rec["rows"] = n_raw
+    if build_id is not None:
+        for stage in ("audit", "publish"):
+            with phase(sampler, phases, stage) as rec:
+                _in_own_process(stage, home, run_id, build_id)
+                rec["rows"] = n_raw
     with phase(sampler, phases, "report") as rec:
-        _report(home, committee, rec)
+        rec["rows"] = _in_own_process("report", home, run_id, "", committee)["files"]
     return phases
+
+
+def _profiled_ingest(home, run_id: str, rec: dict, stem: Path) -> None:
+    from bcd35 import nightly
+
+    timer, profiler = IngestTimer(), cProfile.Profile()
+    started = time.perf_counter()
+    with timer.installed():
+        profiler.enable()
+        nightly.ingest(home, run_id)
+        profiler.disable()
+    _save_profile(profiler, stem)
+    timer.record(rec, time.perf_counter() - started)
 
 
 def night_airflow(home, sampler: TreeSampler, committee: str) -> dict:
