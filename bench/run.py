@@ -602,22 +602,37 @@ def main(argv: list[str] | None = None) -> int:
                         help="1: the full night only; 2: + one new day; 3: + nothing new")
     parser.add_argument("--baselines-only", action="store_true",
                         help="only the two baselines on the generated files (no nights)")
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # used by SIZE=all
     args = parser.parse_args(argv)
     if args.baselines_only:
         return baselines_only(args.size, args.seed)
-    sizes = ("small", "province", "national") if args.size == "all" else (args.size,)
+    if args.size == "all":
+        return run_all(argv or sys.argv[1:])
+    airflow = args.size == "small" if args.airflow is None else args.airflow
+    out = run(args.size, args.seed, airflow, args.profile, args.skip_baselines, args.nights)
+    path = _save(out, args.size)
+    if args.out:
+        args.out.write_text(json.dumps(out, ensure_ascii=False))
+    print_table(out)
+    print(f"\n→ {path}")
+    return 0
+
+
+def run_all(argv: list[str]) -> int:
+    """Each size in a process of its own (nothing one size leaves in memory counts against
+    the next), then the README's table."""
+    passed = [a for a in argv if a != "all"]
     outs = []
-    for size in sizes:
-        airflow = size == "small" if args.airflow is None else args.airflow
-        out = run(size, args.seed, airflow, args.profile, args.skip_baselines, args.nights)
-        path = _save(out, size)
-        print_table(out)
-        print(f"\n→ {path}")
-        outs.append(out)
-    if len(outs) > 1:
-        path = _save({"sizes": outs}, "all")
-        print("\n" + markdown_table(outs))
-        print(f"\n→ {path}")
+    for size in ("small", "province", "national"):
+        out_file = RESULTS / f".all-{size}.json"
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "bench.run", size, *passed, "--out", str(out_file)],
+                       check=True, cwd=REPO_ROOT)
+        outs.append(json.loads(out_file.read_text()))
+        out_file.unlink()
+    path = _save({"sizes": outs}, "all")
+    print("\n" + markdown_table(outs))
+    print(f"\n→ {path}")
     return 0
 
 
