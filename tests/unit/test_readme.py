@@ -188,14 +188,14 @@ NOT_RUN: dict[str, By] = {
         "not with curl"),
     "make bench SIZE=province": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",),
-        "too large for CI (≈ 3 min); the generator is tested"),
+        "too large for CI (≈ 4 min); the generator is tested"),
     "make bench SIZE=national": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",),
-        "too large for CI (≈ 15 min with the baselines)"),
+        "too large for CI (≈ 17 min with the baselines)"),
     "make bench SIZE=all": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",
          "Makefile:$(MAKE) bench SIZE=small"),
-        "too large for CI (≈ 20 min): the three sizes in turn, through the same code as the "
+        "too large for CI (≈ 22 min): the three sizes in turn, through the same code as the "
         "small size CI runs"),
     "make bench SIZE=national BENCH_ARGS=\"--nights 1\"": By(
         ("tests/bench/test_generate.py::test_generator_is_deterministic_and_loads_cleanly",),
