@@ -485,6 +485,9 @@ def _ingest_read(job: _Job, task: _Task, read: _Read, result: IngestResult) -> N
             result.skipped.append(FileOutcome(sha, rel, reason="không đọc được / unreadable"))
             return
     if known is not None:
+        if read.staged and read.seq != known.ingest_seq:  # quarantined earlier in this run
+            _discard_staged(read.staged)
+            read = job.reader(replace(task, seq=known.ingest_seq))
         _retry(job, known, rel, read, result)
         return
     loaded, outcome = _ingest_new(job, rel, path.name, sha, read)
