@@ -49,7 +49,8 @@ def candidate_path(home: Home, build_id: str) -> Path:
 
 
 #: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
-#: 2GB keeps the dbt process tree under 3 GiB (DuckDB, dbt and the Python UDF around it).
+#: with 2GB the dbt process peaks at 2.6 GiB at province scale; at national scale it grows to
+#: 5.1 GiB, past the limit (Parquet footers, the Python UDF: see the README's performance).
 DUCKDB_MEMORY_LIMIT_ENV = "BCD35_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 
