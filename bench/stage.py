@@ -43,10 +43,11 @@ def run_stage(stage: str, root: str, run_id: str, build_id: str, committee: str)
         nightly.publish(home, run_id, build_id)
         return {}
     if stage == "report":
-        from bcd35.report import write_report
-        from bench.generate import LAST_YEAR
+        from bench.run import _report
 
-        return {"files": len(write_report(home, LAST_YEAR, committee).files)}
+        record = {}
+        _report(home, committee, record)
+        return {"files": record["rows"]}
     raise SystemExit(f"unknown stage {stage}")
 
 

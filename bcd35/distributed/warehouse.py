@@ -30,7 +30,6 @@ run, fingerprint, status, audit manifest), ``published`` (the current build), ``
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -43,16 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bcd35 import runs
-from bcd35.config import (
-    DBT_PROJECT_DIR,
-    EXPECTATIONS_DIR,
-    REFERENCE_DIR,
-    REPO_ROOT,
-    Home,
-    code_version,
-    committee_code,
-    pseudonym_key,
-)
+from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, code_version, committee_code
+from bcd35.fingerprint import build_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -257,32 +248,8 @@ def _set_status(cur, build_id: str, status: str, manifest: dict | None = None) -
 
 
 # --- fingerprint: skip a build when nothing it depends on changed ---------------------------
-
-def _hash_tree(h, root: Path, patterns: tuple[str, ...]) -> None:
-    for pattern in patterns:
-        for path in sorted(root.glob(pattern)):
-            if path.is_file():
-                h.update(str(path.relative_to(REPO_ROOT)).encode())
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-
-
-def fingerprint(home: Home, committee: str) -> str:
-    """Everything a build's content depends on: the raw layer (files are named by content
-    hash), the dbt project, the reference seeds, the suites and this code, the committee
-    and the pseudonymisation key (hashed)."""
-    h = hashlib.sha256()
-    for path in sorted(home.raw.rglob("*.parquet")):
-        h.update(str(path.relative_to(home.raw)).encode())
-        h.update(str(path.stat().st_size).encode())
-    _hash_tree(h, DBT_PROJECT_DIR, ("dbt_project.yml", "models/**/*", "macros/**/*",
-                                    "tests/**/*"))
-    _hash_tree(h, REFERENCE_DIR, ("*.csv",))
-    _hash_tree(h, EXPECTATIONS_DIR, ("*.json",))
-    _hash_tree(h, REPO_ROOT / "bcd35", ("audit/*.py", "distributed/warehouse.py",
-                                        "warehouse_pg.py"))
-    h.update(committee.encode())
-    h.update(hashlib.sha256(pseudonym_key(home)).digest())
-    return h.hexdigest()
+# bcd35.fingerprint.build_fingerprint: the raw layer, the committee list, the dbt project, the
+# seeds, the suites, the package's code (this module and warehouse_pg included) and the key.
 
 
 def skip_unchanged() -> bool:
@@ -335,7 +302,7 @@ def build(home: Home, run_id: str) -> str:
     runs.update(home, run_id, build_id=build_id)
     with runs.stage(home, run_id, "build", failed_status="build_failed"), \
             writer(run_id, "build") as conn, conn.cursor() as cur:
-        fp = fingerprint(home, committee)
+        fp = build_fingerprint(home, committee)
         current = published_build_id(cur)
         record = build_record(cur, current) if current else None
         if skip_unchanged() and record and record["fingerprint"] == fp:

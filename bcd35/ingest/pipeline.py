@@ -217,11 +217,8 @@ def _discard_staged(staged: Sequence[tuple[str, str]]) -> None:
 class _Job:
     home: Home
     conn: sqlite3.Connection
-    committee: str  # the home's default committee
     now: datetime
-    known: frozenset[str]  # committee codes that may name an inbox folder
-    reader: _Reader
-    loaded: frozenset[str]  # sha256 of the files loaded before this run
+    reader: _Reader  # also holds the committees and the files loaded before this run
 
 
 def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
@@ -454,7 +451,7 @@ def _known_unchanged(job: _Job, rel: str, path: Path,
     except OSError:
         return None
     before, sha = cached
-    return sha if stat == before and sha in job.loaded else None
+    return sha if stat == before and sha in job.reader.loaded else None
 
 
 def _skip_known(job: _Job, known: registry.RegisteredFile, rel: str,
@@ -479,11 +476,6 @@ def _ingest_read(job: _Job, task: _Task, read: _Read, result: IngestResult) -> N
         _discard_staged(read.staged)  # the same bytes twice in one run: loaded once
         _skip_known(job, known, rel, result)
         return
-    if read.analysis is None:  # counted as loaded when the run started, but not in the registry
-        read = replace(job.reader, loaded=frozenset())(task)
-        if read.analysis is None:
-            result.skipped.append(FileOutcome(sha, rel, reason="không đọc được / unreadable"))
-            return
     if known is not None:
         if read.staged and read.seq != known.ingest_seq:  # quarantined earlier in this run
             _discard_staged(read.staged)
@@ -552,7 +544,7 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
         known = known_committees(home)
         reader = _Reader(home, moment, committee, known, loaded,
                          registry.quarantined_seqs(conn))
-        job = _Job(home, conn, committee, moment, known, reader, loaded)
+        job = _Job(home, conn, moment, reader)
         files, refused = _walk(home.inbox)
         stats = registry.file_stats(conn)
         rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]

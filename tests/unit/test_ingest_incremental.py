@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -102,8 +103,20 @@ def _mixed_inbox(home: Home) -> None:
         shutil.copyfile(FIXTURES / name, home.inbox / f"copy_{name}")  # same bytes twice
 
 
+class CountingPool(ProcessPoolExecutor):
+    """The real pool, counting the files it is given (the inline fallback gets none)."""
+
+    submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        if fn is pipeline._read_in_worker:
+            CountingPool.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
 def test_worker_processes_give_the_same_result_as_inline(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(pipeline, "MIN_FILES_PER_WORKER", 1)
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", CountingPool)
     results = {}
     for workers in ("1", "2"):
         monkeypatch.setenv("BCD35_INGEST_WORKERS", workers)
@@ -113,6 +126,8 @@ def test_worker_processes_give_the_same_result_as_inline(tmp_path: Path, monkeyp
         (home.root / "secrets").mkdir()
         result = ingest_inbox(home, "ham_yen", NOW)
         results[workers] = (_snapshot(home), result.summary().replace(str(home.root), "HOME"))
+    read_by_workers = CountingPool.submitted
+    assert read_by_workers == len(list((tmp_path / "w2" / "inbox").rglob("*.*")))
     assert results["1"] == results["2"]
     (files, raw), _ = results["2"]
     assert {f[2] for f in files} == {"loaded", "quarantined"}
