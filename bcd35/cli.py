@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bcd35.config import DEMO_INBOX, Home, committee_code, resolve_home
 
+EXIT_WITHDRAWALS_PENDING = 5
+
 
 def _home(args: argparse.Namespace) -> Home:
     return resolve_home(args.home).ensure()
@@ -25,6 +27,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bcd35.fingerprint import FORCE_ENV
 
         os.environ[FORCE_ENV] = "1"
+    if args.accept_withdrawals:
+        from bcd35.nightly import ACCEPT_WITHDRAWALS_ENV
+
+        os.environ[ACCEPT_WITHDRAWALS_ENV] = "1"
     print(f"bcd35 run — home {home.root}", flush=True)
     with run_progress(home):
         run_id, state = run_nightly(home)
@@ -37,6 +43,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"OK: run {run_id}: không có gì mới / nothing new — build {run.build_id} "
               f"stays published (nothing rebuilt; `bcd35 run --force` rebuilds)")
         return 0
+    if run is not None and run.status == "awaiting_confirmation":
+        print(f"DỪNG / STOPPED: run {run_id}: {run.message}", file=sys.stderr)
+        return EXIT_WITHDRAWALS_PENDING
     print(f"THẤT BẠI / FAILED: run {run_id} ended {state}"
           + (f" ({run.status} at {run.stage})" if run else ""), file=sys.stderr)
     if run and run.failed_checks:
@@ -163,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="build, audit and publish even when nothing changed since the "
                           "published build")
+    run.add_argument("--accept-withdrawals", action="store_true",
+                     help="withdraw the loaded files gone from the inbox even when they are "
+                          "more than 10%% of the loaded files")
     report = add("report", cmd_report, "write the validated annual report for a year")
     report.add_argument("--year", type=int, required=True)
     report.add_argument("--committee", help="committee code (default: the home's committee)")

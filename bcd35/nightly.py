@@ -26,6 +26,17 @@ class NothingChanged(Exception):  # noqa: N818 - an outcome, not an error
         self.build_id = build_id
 
 
+ACCEPT_WITHDRAWALS_ENV = "BCD35_ACCEPT_WITHDRAWALS"  # "1": the operator confirmed them
+
+
+class WithdrawalsPending(RuntimeError):
+    """More loaded files vanished from the inbox than a night withdraws unasked: stop here."""
+
+    def __init__(self, files: list[str], message: str):
+        super().__init__(message)
+        self.files = files
+
+
 class AuditFailed(RuntimeError):
     def __init__(self, summary: str, failed_checks: list[str]):
         super().__init__(summary)
@@ -42,12 +53,24 @@ def ingest(home: Home, run_id: str) -> dict:
 
     home.ensure()
     runs.start(home, run_id)
+    accept = os.environ.get(ACCEPT_WITHDRAWALS_ENV) == "1"
     with runs.stage(home, run_id, "ingest"):
-        result = ingest_inbox(home, committee_code())
+        result = ingest_inbox(home, committee_code(), run_id=run_id, accept_withdrawals=accept)
+    if result.pending_withdrawals:
+        files = [f.original_path for f in result.pending_withdrawals]
+        message = (f"{len(files)} tệp đã nạp không còn trong inbox; chưa rút tệp nào. Nếu đúng là "
+                   "cố ý, chạy `bcd35 run --accept-withdrawals`. / "
+                   f"{len(files)} loaded files are gone from the inbox; nothing was withdrawn. "
+                   "If that is intended, run `bcd35 run --accept-withdrawals`.\n"
+                   + "\n".join(f"  ? {f}" for f in files))
+        runs.update(home, run_id, status="awaiting_confirmation", message=message)
+        raise WithdrawalsPending(files, message)
     return {
         "loaded": len(result.loaded),
         "quarantined": len(result.quarantined),
         "skipped": len(result.skipped),
+        "superseded": len(result.superseded),
+        "withdrawn": len(result.withdrawn),
         "summary": result.summary(),
     }
 

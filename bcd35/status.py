@@ -43,6 +43,7 @@ RUN_STATUS = {
     "build_failed": ("LỖI DỰNG DỮ LIỆU", "red"),
     "failed": ("LỖI", "red"),
     "abandoned": ("BỊ NGẮT", "yellow"),
+    "awaiting_confirmation": ("CHỜ XÁC NHẬN", "yellow"),
 }
 FIX_VI = ("Mở báo cáo, sửa các dòng được nêu, lưu đè tệp ở đúng chỗ trong inbox; lần chạy sau "
           "sẽ nạp lại.")
@@ -268,6 +269,36 @@ def quarantine_part(home: Home) -> RenderableType:
     return Group(table, fix)
 
 
+def corrections_part(home: Home, limit: int = 20) -> RenderableType:
+    """Loaded files taken back (superseded by a new version, or withdrawn from the inbox), and
+    loaded files still in effect because the new version at their path was quarantined."""
+    retracted = registry.retracted_files(home)
+    table = _table(f"Tệp đã thay thế hoặc rút / Superseded or withdrawn files: {len(retracted)}",
+                   "Tệp / file", "Trạng thái / state", "Lúc / when", "Lần chạy / run")
+    if not retracted:
+        table.add_row("(không có / none)", "", "", "")
+    names = {f.sha256: f.original_path for f in registry.list_files(home)}
+    for f in retracted[:limit]:
+        state = ("thay thế / superseded by " + names.get(f.superseded_by or "", "?")
+                 if f.retracted == registry.SUPERSEDED else "rút / withdrawn")
+        table.add_row(f"{f.original_path}\n(sha256 {f.sha256[:12]}, {f.rows} dòng / rows)",
+                      state, local_time(f.retracted_at), f.retracted_run or "")
+    if len(retracted) > limit:
+        table.add_row(f"(+{len(retracted) - limit} tệp khác / more)", "", "", "")
+    waiting = {f.original_path: f for f in registry.quarantined_files(
+        home, include_superseded=False)}
+    kept = [f for f in registry.list_files(home, registry.LOADED)
+            if f.in_effect and f.original_path in waiting
+            and waiting[f.original_path].ingest_seq > f.ingest_seq]
+    if not kept:
+        return table
+    note = Text("Bản cũ vẫn có hiệu lực vì bản mới bị cách ly / old version still in effect "
+                "because the new one was quarantined:\n", style="bold yellow")
+    for f in kept:
+        note.append(f"  {f.original_path} (sha256 {f.sha256[:12]})\n")
+    return Group(table, note)
+
+
 def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
     from bcd35.operator.standalone import running
 
@@ -301,7 +332,7 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
 def status_renderable(home: Home, n_runs: int = 5, now: datetime | None = None) -> Group:
     return Group(Text(f"bcd35 — {home.root}", style="bold"), published_part(home),
                  runs_part(home, n_runs, now), quarantine_part(home),
-                 schedule_part(home, now))
+                 corrections_part(home), schedule_part(home, now))
 
 
 def print_status(home: Home, stream=None, n_runs: int = 5) -> None:

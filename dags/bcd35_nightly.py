@@ -4,7 +4,10 @@
 Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
 
 1. **ingest** — reads every new file dropped in `$BCD35_HOME/inbox/`, recognises its kind
-   from its header, loads it whole into the raw layer or quarantines it with a report;
+   from its header, loads it whole into the raw layer or quarantines it with a report; a
+   loaded file replaced at its path is superseded, one gone from the inbox is withdrawn (more
+   than 10 % of the loaded files at once stops the run until the operator confirms with
+   `bcd35 run --accept-withdrawals`);
 2. **build** — runs `dbt build` into a *new candidate* DuckDB file; when nothing the build
    depends on changed since the published build (same raw files, code, dbt project, seeds,
    suites and key: `bcd35.fingerprint`), it is *skipped*, and so are audit and publish;
@@ -50,9 +53,14 @@ def _run_id() -> str:
 def bcd35_nightly():
     @task(pool=WAREHOUSE_POOL)
     def ingest() -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from bcd35 import nightly
 
-        return nightly.ingest(_home(), _run_id())
+        try:
+            return nightly.ingest(_home(), _run_id())
+        except nightly.WithdrawalsPending as exc:  # waits for the operator: retrying cannot help
+            raise AirflowFailException(str(exc)) from exc
 
     @task(pool=WAREHOUSE_POOL)
     def build(ingested: dict) -> str:

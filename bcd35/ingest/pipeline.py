@@ -2,9 +2,12 @@
 
 A file is loaded whole or not at all. Files already loaded (same bytes) are skipped; files
 quarantined before are looked at again (see :mod:`bcd35.ingest.registry`) and load once they
-pass, which changes nothing while they still fail. The inbox is only read: nothing in it is ever
-modified, moved or deleted. Only regular files are read: symbolic links, FIFOs and devices are
-reported as skipped and never opened; names are metadata only (:mod:`bcd35.ingest.names`).
+pass, which changes nothing while they still fail. The inbox is the truth: after the pass, a
+loaded file whose bytes are no longer in the inbox is superseded (new bytes that load are at its
+path) or withdrawn (nothing is), and its raw files leave the raw layer; see :func:`_retract`.
+The inbox is only read: nothing in it is ever modified, moved or deleted. Only regular files are
+read: symbolic links, FIFOs and devices are reported as skipped and never opened; names are
+metadata only (:mod:`bcd35.ingest.names`).
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class IngestResult:
     # extension (".csv", ".xlsx", …): where the ingestion's time goes
     read_seconds: dict[str, float] = field(default_factory=dict)
     read_bytes: dict[str, int] = field(default_factory=dict)
+    # loaded files taken out of effect this run; ``reason`` names what replaced them
+    superseded: list[FileOutcome] = field(default_factory=list)
+    withdrawn: list[FileOutcome] = field(default_factory=list)
+    # withdrawals held back by the guard until the operator confirms them
+    pending_withdrawals: list[FileOutcome] = field(default_factory=list)
+    # loaded files kept in effect although their path now holds a new version that failed
+    kept: list[FileOutcome] = field(default_factory=list)
 
     def count_read(self, path: Path, read: _Read) -> None:
         suffix = path.suffix.lower()
@@ -98,6 +108,16 @@ class IngestResult:
         lines.append(f"Bỏ qua (đã có) / Skipped (already seen): {len(self.skipped)} tệp / files")
         lines += [f"  = {f.original_path}" + (f": {f.reason}" if f.reason else "")
                   for f in self.skipped]
+        for title, files, mark in (
+                ("Thay thế / Superseded", self.superseded, "~"),
+                ("Rút khỏi kho / Withdrawn", self.withdrawn, "-"),
+                ("Giữ bản cũ (bản mới bị cách ly) / Old version kept (new one quarantined)",
+                 self.kept, "!"),
+                ("Chờ xác nhận rút / Withdrawals awaiting confirmation",
+                 self.pending_withdrawals, "?")):
+            if files:
+                lines.append(f"{title}: {len(files)} tệp / files")
+                lines += [f"  {mark} {f.original_path}: {f.reason}" for f in files]
         return "\n".join(lines)
 
 
@@ -219,6 +239,7 @@ class _Job:
     conn: sqlite3.Connection
     now: datetime
     reader: _Reader  # also holds the committees and the files loaded before this run
+    run_id: str | None = None
 
 
 def _quarantine(job: _Job, record: registry.RegisteredFile, analysis: Analysis,
@@ -267,6 +288,7 @@ def _ingest_new(job: _Job, rel: str, name: str, sha: str,
     else:
         record, outcome = _accept(job, record, read, rel)
     registry.record_file(job.conn, record)
+    registry.record_event(job.conn, sha, rel, record.status, now, job.run_id)
     registry.supersede(job.conn, sha, rel)
     return not analysis.errors, outcome
 
@@ -290,8 +312,29 @@ def _retry(job: _Job, known: registry.RegisteredFile, rel: str, read: _Read,
     registry.update_file(job.conn, replace(loaded, original_path=known.original_path,
                                            superseded_by=None))
     registry.touch(job.conn, known.sha256, rel, job.now)
+    registry.record_event(job.conn, known.sha256, rel, registry.LOADED, job.now, job.run_id)
     remove_reports(job.home, known.sha256)
     registry.supersede(job.conn, known.sha256, rel)
+    result.loaded.append(outcome)
+
+
+def _reinstate(job: _Job, known: registry.RegisteredFile, rel: str, read: _Read,
+               result: IngestResult) -> None:
+    """A superseded or withdrawn file whose bytes are back in the inbox: loaded again, under a
+    new ``ingest_seq`` (it is the latest delivery, so it wins on the natural keys)."""
+    analysis = read.analysis
+    assert analysis is not None
+    if analysis.errors:  # loaded once, refused by today's code: say so, keep it retracted
+        result.skipped.append(FileOutcome(known.sha256, rel, known.kinds, 0,
+                                          len(analysis.errors), _reason(analysis.errors)))
+        return
+    registry.claim_ingest_seq(job.conn, read.seq, known.sha256)
+    record = replace(known, ingest_seq=read.seq, last_seen=job.now, retracted=None,
+                     retracted_at=None, retracted_run=None, superseded_by=None)
+    loaded, outcome = _accept(job, record, read, rel)
+    registry.update_file(job.conn, loaded)
+    registry.touch(job.conn, known.sha256, rel, job.now)
+    registry.record_event(job.conn, known.sha256, rel, "reinstated", job.now, job.run_id)
     result.loaded.append(outcome)
 
 
@@ -472,6 +515,10 @@ def _ingest_read(job: _Job, task: _Task, read: _Read, result: IngestResult) -> N
     if read.stat is not None:
         registry.remember_stat(job.conn, rel, read.stat, sha)
     known = registry.get_file(job.conn, sha)
+    if known is not None and known.status == registry.LOADED and not known.in_effect \
+            and read.staged:
+        _reinstate(job, known, rel, read, result)
+        return
     if known is not None and (known.status == registry.LOADED or read.large):
         _discard_staged(read.staged)  # the same bytes twice in one run: loaded once
         _skip_known(job, known, rel, result)
@@ -531,7 +578,87 @@ def _drop_orphan_raw(home: Home, loaded: frozenset[str]) -> list[Path]:
     return orphans
 
 
-def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> IngestResult:
+WITHDRAWAL_GUARD = 0.10  # a night withdrawing more than this share of the loaded files stops
+
+
+class _Presence:
+    """What the inbox holds tonight: path → sha256, and the paths whose bytes are unknown."""
+
+    def __init__(self) -> None:
+        self.shas: dict[str, str] = {}
+        self.unknown: set[str] = set()
+
+    def saw(self, rel: str, sha: str) -> None:
+        if sha:
+            self.shas[rel] = sha
+        else:
+            self.unknown.add(rel)
+
+
+def _retract(job: _Job, presence: _Presence, before: int, accept_withdrawals: bool,
+             result: IngestResult) -> list[str]:
+    """Take out of effect every loaded file whose bytes are no longer in the inbox.
+
+    Where it was last seen, new bytes that loaded supersede it; new bytes that were
+    quarantined leave it in effect (the old version stays until a good one comes); nothing at
+    all withdraws it. Withdrawals of more than ``WITHDRAWAL_GUARD`` of the ``before`` files in
+    effect are held until the operator confirms (``accept_withdrawals``). A path whose bytes
+    could not be read tonight retracts nothing. Returns the sha256 retracted.
+    """
+    present = set(presence.shas.values())
+    conn = job.conn
+    in_effect = registry.loaded_shas(conn)
+    supersede: list[tuple[registry.RegisteredFile, str]] = []
+    withdraw: list[registry.RegisteredFile] = []
+    for file in registry.in_effect_files(conn):
+        if file.sha256 in present:
+            continue
+        paths = registry.last_paths(conn, file.sha256)
+        if presence.unknown.intersection(paths):
+            continue
+        there = [presence.shas[p] for p in paths if p in presence.shas]
+        newer = [sha for sha in there if sha in in_effect]
+        if newer:
+            supersede.append((file, newer[0]))
+        elif there:
+            result.kept.append(FileOutcome(
+                file.sha256, file.original_path, file.kinds, file.rows,
+                reason="bản mới ở cùng chỗ bị cách ly, bản cũ vẫn có hiệu lực / the new version "
+                       "at this path was quarantined; the old one stays in effect"))
+        else:
+            withdraw.append(file)
+    for file, by in supersede:
+        registry.retract(conn, file, registry.SUPERSEDED, job.now, job.run_id, by)
+        new_path = next(p for p, sha in presence.shas.items() if sha == by)
+        result.superseded.append(FileOutcome(
+            file.sha256, file.original_path, file.kinds, file.rows,
+            reason=f"thay bằng / superseded by {new_path} ({by[:12]})"))
+    if withdraw and len(withdraw) > WITHDRAWAL_GUARD * before and not accept_withdrawals:
+        result.pending_withdrawals += [FileOutcome(
+            f.sha256, f.original_path, f.kinds, f.rows,
+            reason=f"{len(withdraw)}/{before} tệp đã nạp biến mất khỏi inbox (quá "
+                   f"{WITHDRAWAL_GUARD:.0%}); xác nhận bằng `bcd35 run --accept-withdrawals` / "
+                   f"{len(withdraw)} of {before} loaded files are gone from the inbox (over "
+                   f"{WITHDRAWAL_GUARD:.0%}); confirm with `bcd35 run --accept-withdrawals`")
+            for f in withdraw]
+        withdraw = []
+    for file in withdraw:
+        registry.retract(conn, file, registry.WITHDRAWN, job.now, job.run_id)
+        result.withdrawn.append(FileOutcome(
+            file.sha256, file.original_path, file.kinds, file.rows,
+            reason="không còn trong inbox / no longer in the inbox"))
+    return [f.sha256 for f, _ in supersede] + [f.sha256 for f in withdraw]
+
+
+def _drop_raw(home: Home, shas: Sequence[str]) -> None:
+    """Remove the raw files of retracted files (derived data: the originals are kept)."""
+    for sha in shas:
+        for path in home.raw.glob(f"*/{sha}.parquet"):
+            path.unlink(missing_ok=True)
+
+
+def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
+                 run_id: str | None = None, accept_withdrawals: bool = False) -> IngestResult:
     """Ingest every new file of ``home.inbox``; see the module docstring."""
     moment = utc_naive(now if now is not None else datetime.now(UTC)).replace(microsecond=0)
     for folder in (home.inbox, home.originals, home.raw, home.quarantine, home.state):
@@ -544,7 +671,8 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
         known = known_committees(home)
         reader = _Reader(home, moment, committee, known, loaded,
                          registry.quarantined_seqs(conn))
-        job = _Job(home, conn, moment, reader)
+        job = _Job(home, conn, moment, reader, run_id)
+        presence = _Presence()
         files, refused = _walk(home.inbox)
         stats = registry.file_stats(conn)
         rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]
@@ -560,10 +688,17 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None) -> Ing
                     known_file = registry.get_file(conn, sha)
                     assert known_file is not None
                     _skip_known(job, known_file, rel, result)
+                    presence.saw(rel, sha)
                 else:
-                    _ingest_read(job, next(pending), next(reads), result)
+                    read = next(reads)
+                    _ingest_read(job, next(pending), read, result)
+                    presence.saw(rel, read.sha)
                 batch.done_one()
+        for path in refused:  # a symlink or FIFO at a loaded file's path retracts nothing
+            presence.unknown.add(display_path(path.relative_to(home.inbox).as_posix()))
+        retracted = _retract(job, presence, len(loaded), accept_withdrawals, result)
         batch.commit()
+        _drop_raw(home, retracted)
         shutil.rmtree(staging_dir(home), ignore_errors=True)
         _refuse_entries(refused, home.inbox, result)
     ensure_raw_schemas(home)

@@ -12,6 +12,14 @@ code or reference-data change may have made it loadable; it then loads under its
 ``ingest_seq``). When other content turns up at an inbox path where a quarantined file was seen
 (the clerk fixed the file in place), the quarantined file gets ``superseded_by`` = the new
 sha256: it is no longer waiting for a fix.
+
+The inbox is the truth: a loaded file stays *in effect* only while its bytes are in the inbox.
+When new bytes that load turn up at its inbox path it is *superseded* (``retracted`` =
+``superseded``, ``superseded_by`` = the new sha256); when its bytes are nowhere in the inbox any
+more it is *withdrawn* (``retracted`` = ``withdrawn``). Its rows then leave the raw layer; the
+original is kept for ever, and the same bytes dropped again are loaded again (reinstated).
+Table ``file_events`` is the history of every content: loaded, quarantined, superseded,
+withdrawn, reinstated, with the run that did it.
 Paths in the registry are relative: ``original_path`` to the inbox, ``stored_path`` and
 ``report_path`` to the home.
 """
@@ -49,7 +57,19 @@ create table if not exists ingested_files (
     ingest_seq integer not null unique,
     data_rows integer not null default 0,
     rejected_rows integer not null default 0,
-    superseded_by text
+    superseded_by text,
+    retracted text,
+    retracted_at text,
+    retracted_run text
+);
+create table if not exists file_events (
+    event_id integer primary key autoincrement,
+    sha256 text not null,
+    original_path text not null,
+    event text not null,
+    at text not null,
+    run_id text,
+    detail text
 );
 create table if not exists file_sightings (
     sha256 text not null,
@@ -75,11 +95,17 @@ create table if not exists ingest_seq_allocations (
 
 _COLUMNS = ("sha256", "original_name", "original_path", "stored_path", "kinds", "status", "rows",
             "error_count", "report_path", "reason", "first_seen", "last_seen", "ingest_seq",
-            "data_rows", "rejected_rows", "superseded_by")
+            "data_rows", "rejected_rows", "superseded_by", "retracted", "retracted_at",
+            "retracted_run")
 # columns added after the first release: (name, declaration) for ``alter table``
 _ADDED_COLUMNS = (("data_rows", "integer not null default 0"),
                   ("rejected_rows", "integer not null default 0"),
-                  ("superseded_by", "text"))
+                  ("superseded_by", "text"),
+                  ("retracted", "text"),
+                  ("retracted_at", "text"),
+                  ("retracted_run", "text"))
+SUPERSEDED = "superseded"
+WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -101,7 +127,21 @@ class RegisteredFile:
     # read: rows loaded (or that would load) + rejected_rows = data_rows.
     data_rows: int = 0
     rejected_rows: int = 0
-    superseded_by: str | None = None  # a quarantined file replaced at its inbox path by this
+    # a quarantined file replaced at its inbox path by this, or a loaded file superseded by it
+    superseded_by: str | None = None
+    retracted: str | None = None  # a loaded file no longer in effect: superseded | withdrawn
+    retracted_at: str | None = None  # UTC, ISO
+    retracted_run: str | None = None  # the run that retracted it
+
+    @property
+    def in_effect(self) -> bool:
+        """Loaded and neither superseded nor withdrawn: its rows are in the raw layer."""
+        return self.status == LOADED and self.retracted is None
+
+    @property
+    def state(self) -> str:
+        """loaded | quarantined | superseded | withdrawn: what became of the file."""
+        return self.retracted or self.status
 
     def stored_file(self, home: Home) -> Path:
         return home.root / self.stored_path
@@ -123,7 +163,8 @@ def _from_row(row: sqlite3.Row) -> RegisteredFile:
         reason=row["reason"], first_seen=datetime.fromisoformat(row["first_seen"]),
         last_seen=datetime.fromisoformat(row["last_seen"]), ingest_seq=row["ingest_seq"],
         data_rows=row["data_rows"], rejected_rows=row["rejected_rows"],
-        superseded_by=row["superseded_by"])
+        superseded_by=row["superseded_by"], retracted=row["retracted"],
+        retracted_at=row["retracted_at"], retracted_run=row["retracted_run"])
 
 
 def connect(home: Home) -> sqlite3.Connection:
@@ -282,8 +323,72 @@ def remember_stat(conn: sqlite3.Connection, original_path: str, stat: FileStat,
 
 
 def loaded_shas(conn: sqlite3.Connection) -> frozenset[str]:
-    rows = conn.execute("select sha256 from ingested_files where status = ?", (LOADED,))
+    """The files in effect: loaded, neither superseded nor withdrawn."""
+    rows = conn.execute("select sha256 from ingested_files where status = ? "
+                        "and retracted is null", (LOADED,))
     return frozenset(row[0] for row in rows)
+
+
+def in_effect_files(conn: sqlite3.Connection) -> list[RegisteredFile]:
+    rows = conn.execute("select * from ingested_files where status = ? and retracted is null "
+                        "order by ingest_seq", (LOADED,)).fetchall()
+    return [_from_row(row) for row in rows]
+
+
+def last_paths(conn: sqlite3.Connection, sha256: str) -> list[str]:
+    """The inbox paths this content was seen under on the last night it was seen."""
+    rows = conn.execute(
+        "select original_path from file_sightings where sha256 = ? and last_seen = "
+        "(select max(last_seen) from file_sightings where sha256 = ?) order by original_path",
+        (sha256, sha256)).fetchall()
+    return [row[0] for row in rows]
+
+
+def retract(conn: sqlite3.Connection, file: RegisteredFile, how: str, now: datetime,
+            run_id: str | None, by: str | None = None) -> None:
+    """Take a loaded file out of effect: ``how`` is SUPERSEDED (``by`` the new sha256) or
+    WITHDRAWN. The caller removes its raw files once this is committed."""
+    assert how in (SUPERSEDED, WITHDRAWN)
+    conn.execute("update ingested_files set retracted = ?, retracted_at = ?, retracted_run = ?, "
+                 "superseded_by = ? where sha256 = ?",
+                 (how, _stamp(now), run_id, by, file.sha256))
+    record_event(conn, file.sha256, file.original_path, how, now, run_id, by)
+
+
+def reinstate(conn: sqlite3.Connection, sha256: str) -> None:
+    """A retracted file whose bytes are back in the inbox: in effect again."""
+    conn.execute("update ingested_files set retracted = null, retracted_at = null, "
+                 "retracted_run = null, superseded_by = null where sha256 = ?", (sha256,))
+
+
+def record_event(conn: sqlite3.Connection, sha256: str, original_path: str, event: str,
+                 now: datetime, run_id: str | None, detail: str | None = None) -> None:
+    conn.execute("insert into file_events (sha256, original_path, event, at, run_id, detail) "
+                 "values (?, ?, ?, ?, ?, ?)",
+                 (sha256, original_path, event, _stamp(now), run_id, detail))
+
+
+@dataclass(frozen=True)
+class FileEvent:
+    sha256: str
+    original_path: str
+    event: str  # loaded | quarantined | superseded | withdrawn | reinstated
+    at: datetime  # UTC, naive
+    run_id: str | None
+    detail: str | None  # superseded: the sha256 of the new version
+
+
+def events(home: Home, sha256: str | None = None) -> list[FileEvent]:
+    """The history of every file (or of one), oldest first."""
+    if not home.state_db.exists():
+        return []
+    query, params = "select * from file_events", ()
+    if sha256 is not None:
+        query, params = query + " where sha256 = ?", (sha256,)
+    with opened(home) as conn:
+        rows = conn.execute(query + " order by event_id", params).fetchall()
+    return [FileEvent(r["sha256"], r["original_path"], r["event"],
+                      datetime.fromisoformat(r["at"]), r["run_id"], r["detail"]) for r in rows]
 
 
 def list_files(home: Home, status: str | None = None) -> list[RegisteredFile]:
@@ -298,6 +403,12 @@ def list_files(home: Home, status: str | None = None) -> list[RegisteredFile]:
     with opened(home) as conn:
         rows = conn.execute(query + " order by ingest_seq", params).fetchall()
     return [_from_row(row) for row in rows]
+
+
+def retracted_files(home: Home) -> list[RegisteredFile]:
+    """Loaded files taken out of effect (superseded or withdrawn), the latest first."""
+    return sorted((f for f in list_files(home, LOADED) if f.retracted),
+                  key=lambda f: (f.retracted_at or "", f.ingest_seq), reverse=True)
 
 
 def quarantined_files(home: Home, *, include_superseded: bool = True) -> list[RegisteredFile]:
