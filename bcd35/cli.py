@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bcd35.config import DEMO_INBOX, Home, committee_code, resolve_home
 
+EXIT_PUBLISHED_WITHHELD = 3
 EXIT_WITHDRAWALS_PENDING = 5
 
 
@@ -39,6 +40,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"OK: run {run_id} published build {run.build_id}")
         _print_warnings(home)
         return 0
+    if state == "success" and run is not None and run.status == "published_withheld":
+        print(f"CÔNG BỐ MỘT PHẦN / PUBLISHED WITH WITHHELD PARTITIONS: run {run_id}, build "
+              f"{run.build_id}")
+        print(run.message or "", file=sys.stderr)
+        _print_warnings(home)
+        return EXIT_PUBLISHED_WITHHELD
     if state == "success" and run is not None and run.status == "unchanged":
         print(f"OK: run {run_id}: không có gì mới / nothing new — build {run.build_id} "
               f"stays published (nothing rebuilt; `bcd35 run --force` rebuilds)")

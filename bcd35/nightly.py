@@ -15,6 +15,7 @@ import duckdb
 
 from bcd35 import runs
 from bcd35.config import Home, code_version, committee_code
+from bcd35.partitions import Withheld, withheld_of
 
 
 class NothingChanged(Exception):  # noqa: N818 - an outcome, not an error
@@ -168,6 +169,12 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
         result = audit_candidate(candidate, previous=published_build(home),
                                  data_docs=data_docs_dir(candidate),
                                  file_names=_file_names(home))
+        # a failure scoped to partitions withholds them and publishes the rest; one that
+        # names no partition (or a candidate with nothing else) blocks the whole night
+        withheld = result.withheld() if not result.success and result.scoped else []
+        validation = result.to_dict()
+        validation["all_checks_passed"] = result.success
+        validation["success"] = result.success or bool(withheld)
         manifest = {
             "build_id": build_id,
             "run_id": run_id,
@@ -175,15 +182,29 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "built_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
             "code_version": code_version(),
             "fingerprint": inputs.read_text().strip() if inputs.exists() else None,
-            "validation": result.to_dict(),
+            "validation": validation,
             "data_docs": str(data_docs_dir(candidate) / "index.html"),
             "sources": sources_of(str(candidate), home),
         }
         write_manifest(candidate, manifest)
-        if not result.success:
+        if not validation["success"]:
             raise AuditFailed(result.summary(), result.failed_checks)
+    if withheld:
+        message = withheld_message(withheld)
+        print(message, flush=True)  # the Airflow task log says what the run says
+        runs.update(home, run_id, failed_checks=result.failed_checks, message=message)
     return {"success": True, "n_expectations": result.n_expectations,
-            "warnings": [w.render() for w in result.warnings]}
+            "warnings": [w.render() for w in result.warnings],
+            "withheld": [w.to_dict() for w in withheld]}
+
+
+def withheld_message(withheld: list[Withheld]) -> str:
+    head = (f"{len(withheld)} phần dữ liệu (ban chỉ đạo, năm) bị giữ lại, không công bố; người "
+            "phân tích vẫn thấy bản đã công bố trước của chúng. Sửa các dòng nêu dưới đây rồi "
+            "chạy lại. / "
+            f"{len(withheld)} partitions (committee, year) withheld, not published; analysts "
+            "keep their last published version. Fix the rows below and run again.")
+    return "\n".join([head, *(w.render() for w in withheld)])
 
 
 def publish(home: Home, run_id: str, build_id: str) -> str:
@@ -192,9 +213,15 @@ def publish(home: Home, run_id: str, build_id: str) -> str:
 
         return warehouse.publish(home, run_id, build_id)
     from bcd35.build import candidate_path
+    from bcd35.partitions import keep_withheld
     from bcd35.publish import publish as publish_build
+    from bcd35.publish import published_build, read_manifest
 
+    candidate = candidate_path(home, build_id)
     with runs.stage(home, run_id, "publish"):
-        path = publish_build(home, candidate_path(home, build_id))
-    runs.update(home, run_id, status="published", stage="done")
+        withheld = withheld_of(read_manifest(candidate))
+        keep_withheld(candidate, published_build(home), build_id, withheld)
+        path = publish_build(home, candidate)
+    runs.update(home, run_id, status="published_withheld" if withheld else "published",
+                stage="done")
     return str(path)

@@ -44,6 +44,7 @@ RUN_STATUS = {
     "failed": ("LỖI", "red"),
     "abandoned": ("BỊ NGẮT", "yellow"),
     "awaiting_confirmation": ("CHỜ XÁC NHẬN", "yellow"),
+    "published_withheld": ("CÔNG BỐ MỘT PHẦN", "yellow"),
 }
 FIX_VI = ("Mở báo cáo, sửa các dòng được nêu, lưu đè tệp ở đúng chỗ trong inbox; lần chạy sau "
           "sẽ nạp lại.")
@@ -203,6 +204,11 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Người phân tích mở / analysts open", str(home.published))
     if manifest.get("data_docs"):
         table.add_row("Data Docs (GX)", f"file://{manifest['data_docs']}")
+    for w in validation.get("withheld", []):
+        table.add_row(Text("Giữ lại / withheld", style="bold red"),
+                      f"{w['committee_code']} {w['year']}: {', '.join(w['checks'])} — "
+                      f"bản trước vẫn dùng / the last published version stays\n"
+                      + "\n".join(f"  - {m}" for m in w["messages"][:5]))
     for w in validation.get("warnings", []):
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
                       f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
@@ -231,7 +237,8 @@ def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> Rende
         docs = _data_docs_of_build(home, r.build_id)
         if docs and r.status == "audit_failed":
             lines.append(("Data Docs (GX): ", f"file://{docs}"))
-        if r.message and r.status not in ("published", "audit_failed") and r.message.strip():
+        if r.message and r.status not in ("published", "audit_failed", "published_withheld") \
+                and r.message.strip():
             lines.append(("lỗi / error: ", r.message.strip().splitlines()[0][:300]))
         if lines:
             details.append(f"{r.run_id} ({r.status})\n", style="bold")
@@ -285,17 +292,14 @@ def corrections_part(home: Home, limit: int = 20) -> RenderableType:
                       state, local_time(f.retracted_at), f.retracted_run or "")
     if len(retracted) > limit:
         table.add_row(f"(+{len(retracted) - limit} tệp khác / more)", "", "", "")
-    waiting = {f.original_path: f for f in registry.quarantined_files(
-        home, include_superseded=False)}
-    kept = [f for f in registry.list_files(home, registry.LOADED)
-            if f.in_effect and f.original_path in waiting
-            and waiting[f.original_path].ingest_seq > f.ingest_seq]
+    kept = registry.kept_over_quarantined(home)
     if not kept:
         return table
     note = Text("Bản cũ vẫn có hiệu lực vì bản mới bị cách ly / old version still in effect "
                 "because the new one was quarantined:\n", style="bold yellow")
-    for f in kept:
-        note.append(f"  {f.original_path} (sha256 {f.sha256[:12]})\n")
+    for f, newer in kept:
+        note.append(f"  {newer.original_path}: {f.sha256[:12]} ({f.rows} dòng / rows) "
+                    f"giữ nguyên / kept; {newer.sha256[:12]} cách ly / quarantined\n")
     return Group(table, note)
 
 

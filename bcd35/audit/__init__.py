@@ -19,6 +19,7 @@ from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.recompute import kpi_recomputation_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
+from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld, partitions_of
 
 __all__ = ["MAX_ROWS_PER_FAILURE", "AuditResult", "CheckFailure", "CheckOutcome",
            "audit_candidate"]
@@ -32,6 +33,9 @@ class CheckFailure:
     message_vi: str
     message_en: str
     rows: list[str] = field(default_factory=list)  # one clerk-readable line per bad row
+    # the (committee_code, year) partitions the failing rows concern; None: not scoped (the
+    # failure blocks the whole night)
+    partitions: list[list] | None = None
 
     def render(self) -> str:
         head = f"[{self.check}] {self.message_vi} / {self.message_en}"
@@ -60,6 +64,22 @@ class AuditResult:
     def failed_checks(self) -> list[str]:
         return sorted({f.check for f in self.failures})
 
+    @property
+    def scoped(self) -> bool:
+        """Every blocking failure names the partitions it concerns: they can be withheld and
+        the rest published."""
+        return all(f.partitions for f in self.failures)
+
+    def withheld(self) -> list[Withheld]:
+        """The partitions whose blocking checks failed, each with its checks and messages."""
+        by_part: dict[tuple[str, int], list[CheckFailure]] = {}
+        for f in self.failures:
+            for committee, year in f.partitions or ():
+                by_part.setdefault((committee, int(year)), []).append(f)
+        return [Withheld(c, y, tuple(sorted({f.check for f in fs})),
+                         tuple(line for f in fs for line in f.rows))
+                for (c, y), fs in sorted(by_part.items())]
+
     def summary(self) -> str:
         if self.success:
             head = (f"Kiểm tra đạt: {self.n_expectations} điều kiện / "
@@ -76,6 +96,7 @@ class AuditResult:
             "success": self.success,
             "n_expectations": self.n_expectations,
             "failed_checks": self.failed_checks,
+            "withheld": [w.to_dict() for w in self.withheld()],
             "failures": [asdict(f) for f in self.failures],
             "warnings": [asdict(w) for w in self.warnings],
             "checks": [asdict(c) for c in self.checks],
@@ -107,6 +128,7 @@ def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
         "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
     text = json.dumps(spec.document, ensure_ascii=False) + spec.row_label_vi + spec.row_label_en
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+    named.update(("committee_code", *YEAR_COLUMNS, *ALSO_CONCERNS))  # to scope failures
     return [c for c in present if c in named or c.startswith("source_")] or present
 
 
@@ -125,15 +147,27 @@ def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd
     return pages
 
 
+def _indices(result: dict) -> list:
+    indices = result.get("unexpected_index_list") or []
+    # GX may return {index_column: value}
+    return [next(iter(idx.values())) if isinstance(idx, dict) else idx for idx in indices]
+
+
 def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
              file_names: dict[str, str]) -> list[str]:
-    indices = result.get("unexpected_index_list") or []
-    rows = []
-    for idx in indices[:MAX_ROWS_PER_FAILURE]:
-        if isinstance(idx, dict):  # GX may return {index_column: value}
-            idx = next(iter(idx.values()))
-        rows.append(df.loc[idx].to_dict())
+    indices = _indices(result)
+    rows = [df.loc[idx].to_dict() for idx in indices[:MAX_ROWS_PER_FAILURE]]
     return row_lines(spec, meta, rows, len(indices), file_names)
+
+
+def _partitions_of(result: dict, df: pd.DataFrame) -> list[list] | None:
+    """Every failing row's partitions (all rows, not only those shown); None if not scoped."""
+    indices = _indices(result)
+    if not indices:
+        return None
+    columns = [c for c in ("committee_code", *YEAR_COLUMNS, *ALSO_CONCERNS) if c in df.columns]
+    found = partitions_of(df.loc[indices, columns].to_dict("records"))
+    return None if found is None else [list(p) for p in sorted(found)]
 
 
 def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
@@ -175,6 +209,7 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
             rows=_rows_of(r.result, df, spec, meta, file_names),
+            partitions=_partitions_of(r.result, df),
         )
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))

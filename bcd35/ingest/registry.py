@@ -411,6 +411,22 @@ def retracted_files(home: Home) -> list[RegisteredFile]:
                   key=lambda f: (f.retracted_at or "", f.ingest_seq), reverse=True)
 
 
+def kept_over_quarantined(home: Home) -> list[tuple[RegisteredFile, RegisteredFile]]:
+    """(file in effect, newer quarantined version at its last path): the old version stays in
+    effect until a version that loads replaces it."""
+    if not home.state_db.exists():
+        return []
+    waiting = {f.original_path: f for f in quarantined_files(home, include_superseded=False)}
+    with opened(home) as conn:
+        pairs = []
+        for file in in_effect_files(conn):
+            for path in last_paths(conn, file.sha256):
+                newer = waiting.get(path)
+                if newer is not None and newer.ingest_seq > file.ingest_seq:
+                    pairs.append((file, newer))
+    return pairs
+
+
 def quarantined_files(home: Home, *, include_superseded: bool = True) -> list[RegisteredFile]:
     """Files loaded not at all, with ``reason`` and ``report_path`` saying why.
 

@@ -4,7 +4,9 @@ The office files the report of a year in January of the next; during the year th
 the year in progress is useful too. So each time the nightly DAG publishes a validated build,
 the report of the current year and of the previous one is rewritten from it — each only if
 the published build has figures for that year (a year without any is skipped, not failed).
-A trigger with ``{"years": [2024]}`` writes exactly the years asked for.
+A trigger with ``{"years": [2024]}`` writes exactly the years asked for. A year whose figures
+were withheld by the last night's checks is not written (its last report stays) and is listed
+under ``withheld`` with the clerk's messages.
 """
 
 from __future__ import annotations
@@ -39,13 +41,21 @@ def write_reports(home: Home, years: list[int] | None = None) -> dict[str, list]
     ``written`` lists ``{"year", "directory", "build_id", "files"}``. Raises
     :class:`bcd35.report.ReportRefused` when the published build may not be reported from.
     """
+    from bcd35.partitions import withheld_of
+    from bcd35.publish import published_build, read_manifest
     from bcd35.report import write_report
 
     asked = sorted(set(years or default_years()))
     todo = years_with_figures(home, asked)
+    build = published_build(home)
+    held = {w.year: w for w in (withheld_of(read_manifest(build)) if build else [])
+            if w.committee_code == committee_code()}
     written = []
     for year in todo:
+        if year in held:
+            continue
         report = write_report(home, year, committee_code())
         written.append({"year": year, "directory": str(report.directory),
                         "build_id": report.build_id, "files": len(report.files)})
-    return {"written": written, "skipped": [y for y in asked if y not in todo]}
+    return {"written": written, "skipped": [y for y in asked if y not in todo],
+            "withheld": [held[y].render() for y in asked if y in held]}

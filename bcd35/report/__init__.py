@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bcd35 import runs
 from bcd35.config import Home, committee_code
+from bcd35.partitions import withheld_of
 from bcd35.publish import published_build, read_manifest
 from bcd35.report.audit_pack import write_audit_pack
 from bcd35.report.charts import CHARTS, write_charts
@@ -65,8 +66,20 @@ def _check_publishable(home: Home, allow_stale: bool) -> tuple[Path, dict]:
     return build, manifest
 
 
+def _check_not_withheld(manifest: dict, committee: str, year: int) -> None:
+    for w in withheld_of(manifest):
+        if (w.committee_code, w.year) == (committee, year):
+            raise ReportRefused(
+                f"Số liệu năm {year} của {committee} bị giữ lại vì không đạt kiểm tra "
+                f"({', '.join(w.checks)}); sửa tệp nguồn rồi chạy lại `bcd35 run`. / The "
+                f"{year} figures of {committee} are withheld: they failed their checks. Fix the "
+                "source files and run `bcd35 run` again.\n"
+                + "\n".join(f"  - {m}" for m in w.messages))
+
+
 def write_report(home: Home, year: int, committee: str, allow_stale: bool = False) -> Report:
     build, manifest = _check_publishable(home, allow_stale)
+    _check_not_withheld(manifest, committee, year)
     data = read_report_data(build, committee, year, manifest)
     if not data.kpis:
         raise ReportRefused(

@@ -32,6 +32,7 @@ from bcd35.publish import (
 from tests.support import BCD35, FIXTURES, bcd35, mart_hashes, published_target
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
+ZERO_ATTENDEES = FIXTURES / "meeting_log_line2_zero_attendees.csv"
 TOTAL = ("select value from marts.mart_kpi_annual "
          "where year = 2024 and kpi_code = 'hoi_nghi_tong_so'")
 
@@ -146,6 +147,25 @@ def test_kill_9_during_publish(home_copy: Path, tmp_path: Path):
     again = bcd35(home_copy, "run")
     assert again.returncode == 0, again.stderr
     assert _value(home_copy) == 137
+
+
+def test_kill_9_in_the_middle_of_a_partial_publish(home_copy: Path, tmp_path: Path):
+    """A night that withholds a partition is killed while it copies the withheld partition's
+    last good rows into its candidate: analysts stay on the old build, whole."""
+    build, hashes = published_target(home_copy), mart_hashes(home_copy)
+    point = "publish:keep_withheld"
+    os.mkfifo(tmp_path / f"{point}.fifo")
+    shutil.copy(ZERO_ATTENDEES, home_copy / "inbox")
+    proc = _start_run(home_copy, BCD35_FAILPOINT=point, BCD35_FAILPOINT_DIR=str(tmp_path))
+
+    _wait_for((tmp_path / f"{point}.reached").exists, proc, "the partial publish")
+    _kill_group(proc)
+
+    _assert_previous_build_intact(home_copy, build, hashes)
+    again = bcd35(home_copy, "run")
+    assert again.returncode == 3, again.stdout + again.stderr  # published, 2024 withheld
+    assert published_target(home_copy) != build
+    assert mart_hashes(home_copy) == hashes, "2024 is the old build's; nothing else moved"
 
 
 # --- publish mechanics on copies of a real build ------------------------------------------------

@@ -84,6 +84,8 @@ def test_a_bad_new_version_is_quarantined_and_the_old_one_stays_in_effect(home: 
     assert result.superseded == [] and result.withdrawn == []
     assert raw_shas(home) == {sha(old)}
     assert state(home)[sha(old)] == "loaded"
+    assert [(f.sha256, q.original_path) for f, q in registry.kept_over_quarantined(home)] \
+        == [(sha(old), "so_hoi_nghi.csv")]
 
 
 def test_a_loaded_file_gone_from_the_inbox_is_withdrawn(home: Home) -> None:

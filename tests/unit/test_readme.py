@@ -89,6 +89,13 @@ RUN_BY: dict[str, By] = {
     "uv run bcd35 run --force --home /srv/bcd35": By(
         (RUN, "tests/e2e/test_nightly.py::test_night_with_nothing_new_builds_nothing"),
         "the real CLI: --force rebuilds identical marts; without it nothing new is skipped"),
+    "uv run bcd35 run --accept-withdrawals --home /srv/bcd35": By(
+        ("tests/e2e/test_corrections.py::test_supersede_move_bad_version_withdraw_and_the_guard",),
+        "the real CLI: two of ten loaded files deleted, the run exits 5 and withdraws nothing; "
+        "with --accept-withdrawals they are withdrawn and the KPIs change"),
+    "bcd35 run --accept-withdrawals": By(
+        ("tests/e2e/test_corrections.py::test_supersede_move_bad_version_withdraw_and_the_guard",),
+        "the real CLI, as above"),
     "uv run bcd35 status --home /srv/bcd35": By(
         (STATUS, STATUS_FAILED, "tests/unit/test_status.py::test_cli_status_prints_the_table"),
         "the real CLI after a quarantined file and after a blocked audit"),
