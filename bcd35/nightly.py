@@ -130,6 +130,20 @@ def _file_names(home: Home) -> dict[str, str]:
     return {f.sha256: f.original_path for f in registry.list_files(home)}
 
 
+def corrections_of(home: Home) -> list[dict]:
+    """Loaded files taken back before this build: superseded (by which version) or withdrawn,
+    when and by which run — for the report's audit pack."""
+    from bcd35.ingest import registry
+
+    names = _file_names(home)
+    return [{"sha256": f.sha256, "file": f.original_path, "kind": ",".join(f.kinds),
+             "rows": f.rows, "state": f.retracted, "at": f.retracted_at,
+             "run_id": f.retracted_run, "superseded_by": f.superseded_by,
+             "superseded_by_file": names.get(f.superseded_by or "")}
+            for f in sorted(registry.retracted_files(home),
+                            key=lambda f: (f.retracted_at or "", f.original_path))]
+
+
 def sources_of(candidate_path: str, home: Home) -> list[dict]:
     """Every source file whose rows are in the candidate: sha256, original name, kind, rows."""
     tables = {
@@ -185,6 +199,7 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "validation": validation,
             "data_docs": str(data_docs_dir(candidate) / "index.html"),
             "sources": sources_of(str(candidate), home),
+            "corrections": corrections_of(home),
         }
         write_manifest(candidate, manifest)
         if not validation["success"]:

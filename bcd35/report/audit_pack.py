@@ -9,6 +9,8 @@
 - ``SHA256SUMS``: ``sha256sum -c`` format, one line per source file (name relative to the inbox).
 - ``sources.json``: each source file's name, kind, rows, sha256, where its original is kept in
   the home and whether that original still has the same hash.
+- ``corrections.json``: the files taken back before the build — superseded by a new version at
+  their path (which) or withdrawn from the inbox — when, and by which run.
 
 The list of checks: the manifest's ``validation.checks`` when the audit recorded one
 (``[{suite, check, blocking, success, title_vi, title_en}]``); otherwise the checks of the
@@ -171,7 +173,8 @@ def validation_document(home: Home, build: Path, manifest: dict,
     }
 
 
-def summary_text(year: int, committee_name: str, doc: dict, sources: list[dict]) -> str:
+def summary_text(year: int, committee_name: str, doc: dict, sources: list[dict],
+                 corrections: list[dict] | None = None) -> str:
     ok = doc["success"]
     n_failed = sum(c["status"] == "failed" for c in doc["checks"])
     n_warned = sum(c["status"] == "warning" for c in doc["checks"])
@@ -222,6 +225,17 @@ def summary_text(year: int, committee_name: str, doc: dict, sources: list[dict])
     for src in sources:
         lines.append(f"  {src['sha256']}  {src['kind']}  {src['rows']}  {src['file']}")
         lines.append(f"      {src['original']} — {check_text[src['original_check']]}")
+    state_text = {"superseded": "thay thế / superseded", "withdrawn": "rút / withdrawn"}
+    corrections = corrections or []
+    if corrections:
+        lines += ["", "TỆP ĐÃ THAY THẾ HOẶC RÚT / SUPERSEDED OR WITHDRAWN FILES "
+                      "(không còn trong số liệu / no longer in the figures)"]
+    for c in corrections:
+        by = f" → {c['superseded_by_file'] or c['superseded_by']}" if c.get("superseded_by") \
+            else ""
+        lines.append(f"  {c['sha256']}  {c['kind']}  {c['rows']}  {c['file']}")
+        lines.append(f"      {state_text.get(c['state'], c['state'])}{by} — {c['at']} UTC — "
+                     f"run {c['run_id']}")
     lines += [
         "",
         "CÁCH KIỂM TRA / HOW TO CHECK",
@@ -248,9 +262,11 @@ def write_audit_pack(directory: Path, home: Home, build: Path, year: int, commit
     files = {
         "manifest.json": dump(manifest),
         "validation.json": dump(doc),
-        "kiem_tra.txt": summary_text(year, committee_name, doc, sources),
+        "kiem_tra.txt": summary_text(year, committee_name, doc, sources,
+                                     manifest.get("corrections", [])),
         "SHA256SUMS": sha256sums(sources),
         "sources.json": dump(sources),
+        "corrections.json": dump(manifest.get("corrections", [])),
     }
     paths = []
     for name, text in files.items():

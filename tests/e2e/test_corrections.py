@@ -7,6 +7,7 @@ dbt, Great Expectations and DuckDB) and the KPIs of the report written afterward
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,10 @@ def test_a_wrong_copy_fails_the_night_and_deleting_it_publishes_the_right_figure
     copy.unlink()
     _run(home_copy)
     assert _kpis(home_copy) == before
+    pack = home_copy / "exports" / "2024" / "audit"
+    corrections = json.loads((pack / "corrections.json").read_text(encoding="utf-8"))
+    assert [(c["file"], c["state"]) for c in corrections] == [("ban_sao_cap_phat.csv",
+                                                               "withdrawn")]
     status = bcd35(home_copy, "status").stdout
     assert "ban_sao_cap_phat.csv" in status and "withdrawn" in status
 

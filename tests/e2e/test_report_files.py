@@ -18,7 +18,7 @@ SPEC_FILES = [
     f"bieu_do/bieu_do_hoi_nghi_{YEAR}.png", f"bieu_do/bieu_do_ban_tin_{YEAR}.png",
     f"bieu_do/bieu_do_tin_bai_{YEAR}.png", f"bieu_do/bieu_do_tiep_can_{YEAR}.png",
     "audit/manifest.json", "audit/validation.json", "audit/kiem_tra.txt", "audit/SHA256SUMS",
-    "audit/sources.json",
+    "audit/sources.json", "audit/corrections.json",
 ]
 
 

@@ -57,7 +57,8 @@ def pack(tmp_path: Path, home: Home, build: Path, manifest: dict) -> Path:
 def test_pack_has_every_file(tmp_path, home):
     out = pack(tmp_path, *home)
     assert sorted(p.name for p in out.iterdir()) == [
-        "SHA256SUMS", "kiem_tra.txt", "manifest.json", "sources.json", "validation.json"]
+        "SHA256SUMS", "corrections.json", "kiem_tra.txt", "manifest.json", "sources.json",
+        "validation.json"]
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == home[2]
 
 
@@ -144,3 +145,21 @@ def test_data_docs_are_linked_when_present(tmp_path, home):
     doc = json.loads((out / "validation.json").read_text(encoding="utf-8"))
     assert doc["data_docs"] == f"warehouse/builds/{BUILD_ID}.datadocs/index.html"
     assert doc["data_docs"] in (out / "kiem_tra.txt").read_text(encoding="utf-8")
+
+
+def test_pack_lists_the_files_taken_back_before_the_build(tmp_path, home):
+    home_, build, manifest = home
+    manifest["corrections"] = [
+        {"sha256": "a" * 64, "file": "demo/cap_phat_ban_sao.csv", "kind": "bulletin_distribution",
+         "rows": 336, "state": "withdrawn", "at": "2025-01-03T01:30:00", "run_id": "r2",
+         "superseded_by": None, "superseded_by_file": None},
+        {"sha256": "b" * 64, "file": "demo/hoi_nghi.csv", "kind": "meeting_log", "rows": 8,
+         "state": "superseded", "at": "2025-01-04T01:30:00", "run_id": "r3",
+         "superseded_by": "c" * 64, "superseded_by_file": "demo/hoi_nghi.csv"}]
+    out = pack(tmp_path, home_, build, manifest)
+    assert json.loads((out / "corrections.json").read_text(encoding="utf-8")) \
+        == manifest["corrections"]
+    text = (out / "kiem_tra.txt").read_text(encoding="utf-8")
+    assert "SUPERSEDED OR WITHDRAWN FILES" in text
+    assert "demo/cap_phat_ban_sao.csv" in text and "rút / withdrawn" in text
+    assert "thay thế / superseded → demo/hoi_nghi.csv" in text and "run r3" in text

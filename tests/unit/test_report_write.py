@@ -23,7 +23,7 @@ EXPECTED_FILES = [
     "bieu_do/bieu_do_hoi_nghi_2024.png", "bieu_do/bieu_do_ban_tin_2024.png",
     "bieu_do/bieu_do_tin_bai_2024.png", "bieu_do/bieu_do_tiep_can_2024.png",
     "audit/manifest.json", "audit/validation.json", "audit/kiem_tra.txt", "audit/SHA256SUMS",
-    "audit/sources.json", "index.html",
+    "audit/sources.json", "audit/corrections.json", "index.html",
 ]
 
 
