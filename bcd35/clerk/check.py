@@ -180,16 +180,16 @@ def _fill(result: FileCheck, analysis: Analysis, home: Home | None) -> None:
 
 
 def _read_only(db: Path) -> sqlite3.Connection:
-    """The registry opened so that nothing can be written, not even a WAL index.
+    """The registry opened so that nothing in the home is written.
 
-    ``mode=ro`` reads what writers committed (their WAL included) while one is connected;
-    with no connection open the database has no WAL and ``immutable`` reads the file as is.
+    With no connection open the database has no write-ahead log, and ``immutable`` reads the
+    file as it is without creating a ``-wal`` or ``-shm`` beside it. While a night holds it
+    open (the ``-wal`` exists), ``mode=ro`` reads what that night committed, through the
+    shared-memory index the night created.
     """
-    try:
-        conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)
-        conn.execute("select count(*) from sqlite_master").fetchone()
-    except sqlite3.OperationalError:
-        conn = sqlite3.connect(f"{db.as_uri()}?immutable=1", uri=True)
+    wal = db.with_name(db.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
+    conn = sqlite3.connect(f"{db.as_uri()}?{mode}", uri=True)
     conn.row_factory = sqlite3.Row
     return conn
 
