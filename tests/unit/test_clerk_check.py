@@ -111,7 +111,8 @@ def test_check_says_loaded_already_and_what_it_would_supersede(loaded_home: Home
     assert f["loaded_already"] is True and f["same_bytes"]["status"] == "loaded"
     assert f["supersedes"] == []
     fixed = tmp_path / "so_hn.csv"
-    fixed.write_bytes(same.read_bytes().replace("Thông tin thời sự".encode(), "Tập huấn".encode(), 1))
+    fixed.write_bytes(same.read_bytes().replace("Thông tin thời sự".encode(),
+                                                "Tập huấn".encode(), 1))
     loaded_sha = f["sha256"]
     _, out = check("--home", str(loaded_home.root), str(fixed))  # same name, inbox top
     [f] = out["files"]
