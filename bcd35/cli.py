@@ -180,6 +180,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """``alerts check``: the stale-warehouse check the watchdog DAG runs, for cron."""
+    from bcd35 import alerts
+
+    home = _home(args)
+    print(f"Cảnh báo / alerts: {alerts.status_text()}")
+    alert = alerts.check_stale(home)
+    if alert is None:
+        print("Kho số liệu được cập nhật / warehouse fresh: có đêm thành công trong 36 giờ / "
+              "a night succeeded within 36 hours")
+        return 0
+    print(alert.body)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bcd35", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="as if dropped at this path under the inbox (one file)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(func=cmd_check)
+    alerts = add("alerts", cmd_alerts, "alerts: `alerts check` sends the stale-warehouse alert "
+                 "when no night succeeded for 36 hours (for cron)")
+    alerts.add_argument("action", choices=["check"])
     return parser
 
 

@@ -44,12 +44,21 @@ def ingest(home: Home, run_id: str) -> dict:
     runs.start(home, run_id)
     with runs.stage(home, run_id, "ingest"):
         result = ingest_inbox(home, committee_code())
+    _alert_quarantined(home, run_id, result)
     return {
         "loaded": len(result.loaded),
         "quarantined": len(result.quarantined),
         "skipped": len(result.skipped),
         "summary": result.summary(),
     }
+
+
+def _alert_quarantined(home: Home, run_id: str, result) -> None:
+    from bcd35 import alerts
+
+    alerts.send_quarantined(home, run_id, [
+        alerts.QuarantinedFile(f.original_path, f.sha256, f.reason or "", str(f.report_path))
+        for f in result.quarantined])
 
 
 def _postgres() -> bool:
