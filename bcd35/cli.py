@@ -195,6 +195,21 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_upload(args: argparse.Namespace) -> int:
+    """The clerks' upload page on 127.0.0.1 (login in HOME/secrets/upload.json)."""
+    from bcd35.clerk.upload.app import credentials, secrets_file, serve
+
+    home = _home(args)
+    committee = args.committee or committee_code()
+    login = credentials(home)
+    print(f"Trang nộp tệp / upload page: http://{args.host}:{args.port}/  (ban / committee "
+          f"{committee})", flush=True)
+    print(f"  đăng nhập / log in: {login['user']}, mật khẩu trong / password in "
+          f"{secrets_file(home)}", flush=True)
+    serve(home, committee, args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bcd35", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -235,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = add("alerts", cmd_alerts, "alerts: `alerts check` sends the stale-warehouse alert "
                  "when no night succeeded for 36 hours (for cron)")
     alerts.add_argument("action", choices=["check"])
+    upload = add("upload", cmd_upload, "the clerks' upload page (login, 127.0.0.1)")
+    upload.add_argument("--port", type=int, default=8090)
+    upload.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    upload.add_argument("--committee", help="committee folder files go into (default: the "
+                        "home's committee)")
     return parser
 
 
