@@ -150,3 +150,17 @@ def test_value_outside_a_list_is_refused_by_excel_then_quarantined(fresh: Path, 
     assert record.status == "quarantined"
     assert "'Hội thảo' không có trong danh mục Loại hội nghị" in (record.reason or "")
     assert "dòng / line 2" in (record.reason or "") and "Loại hội nghị" in record.reason
+
+
+def test_cli_writes_the_committed_templates(tmp_path: Path):
+    import subprocess
+    import sys
+
+    bcd35 = str(Path(sys.executable).with_name("bcd35"))
+    out = tmp_path / "mau"
+    proc = subprocess.run([bcd35, "templates", "--out", str(out)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in TEMPLATES.iterdir())
+    for path in out.iterdir():
+        assert describe(path) == describe(TEMPLATES / path.name)
