@@ -274,7 +274,7 @@ def create_app(home: Home, committee: str) -> FastAPI:
                     delivered=delivered(home, committee), messages=messages,
                     templates=[(template_name(KINDS[k]), KINDS[k].label_vi)
                                for k in TEMPLATE_KINDS],
-                    max_mb=max_upload_bytes() / 1024 / 1024)
+                    max_size=_size_text(max_upload_bytes()))
 
     @app.post("/upload")
     async def upload(request: Request):
@@ -353,6 +353,12 @@ def create_app(home: Home, committee: str) -> FastAPI:
         return FileResponse(Path(__file__).with_name("style.css"), media_type="text/css")
 
     return app
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.0f} MB"
+    return f"{size / 1024:.0f} KB"
 
 
 def _wants_html(request: Request) -> bool:
