@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
-from bcd35.config import Home, committee_code, committee_of, known_committees, page_timezone
+from bcd35.config import (
+    REFERENCE_DIR,
+    Home,
+    committee_code,
+    committee_of,
+    known_committees,
+    page_timezone,
+)
 from bcd35.ingest.errors import CellError
 from bcd35.ingest.originals import read_regular_file, sha256_hex
 from bcd35.ingest.pipeline import Analysis, analyse
@@ -174,7 +181,9 @@ def _fill(result: FileCheck, analysis: Analysis, home: Home | None) -> None:
     result.kind_guess = analysis.kind_guess
     result.kinds = tuple(dict.fromkeys(sheet.kind.name for sheet in analysis.parsed))
     result.data_rows, result.rejected_rows = analysis.data_rows, analysis.rejected_rows
-    known = known_committees(home) if home is not None else known_committees(Home(Path("/")))
+    # without a home only the reference seed's committees are known (its own committees.csv
+    # is the seed itself)
+    known = known_committees(home if home is not None else Home(REFERENCE_DIR))
     committee = committee_of(result.destination, committee_code(), known)
     result.partitions = _partitions(analysis, committee)
 
