@@ -165,6 +165,67 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    from bcd35.clerk.templates import write_templates
+
+    for path in write_templates(Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check files before they are dropped; writes nothing (a home is only read)."""
+    import json
+
+    from bcd35.clerk.check import check_files, render_text
+
+    if args.as_path and len(args.files) != 1:
+        print("--as chỉ dùng với một tệp / --as takes exactly one file", file=sys.stderr)
+        return 2
+    home = resolve_home(args.home) if args.home else None
+    try:
+        checks = check_files([Path(f) for f in args.files], home, args.committee, args.as_path)
+    except ValueError as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"ok": all(c.ok for c in checks),
+                          "files": [c.to_json() for c in checks]}, ensure_ascii=False, indent=2))
+    else:
+        print(render_text(checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """``alerts check``: the stale-warehouse check the watchdog DAG runs, for cron."""
+    from bcd35 import alerts
+
+    home = _home(args)
+    print(f"Cảnh báo / alerts: {alerts.status_text()}")
+    alert = alerts.check_stale(home)
+    if alert is None:
+        print("Kho số liệu được cập nhật / warehouse fresh: có đêm thành công trong 36 giờ / "
+              "a night succeeded within 36 hours")
+        return 0
+    print(alert.body)
+    return 1
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """The clerks' upload page on 127.0.0.1 (login in HOME/secrets/upload.json)."""
+    from bcd35.clerk.upload.app import credentials, secrets_file, serve
+
+    home = _home(args)
+    committee = args.committee or committee_code()
+    login = credentials(home)
+    print(f"Trang nộp tệp / upload page: http://{args.host}:{args.port}/  (ban / committee "
+          f"{committee})", flush=True)
+    print(f"  đăng nhập / log in: {login['user']}, mật khẩu trong / password in "
+          f"{secrets_file(home)}", flush=True)
+    serve(home, committee, args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bcd35", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +255,26 @@ def build_parser() -> argparse.ArgumentParser:
     add("sql", cmd_sql, "read-only SQL shell on the published warehouse (for analysts)")
     add("rollback", cmd_rollback, "return analysts to the previously published build")
     add("demo", cmd_demo, "copy the demo inbox into HOME/inbox/demo")
+    templates = sub.add_parser("templates", help="write the XLSX templates for the clerks")
+    templates.add_argument("--out", required=True, help="folder to write them into")
+    templates.set_defaults(func=cmd_templates)
+    check = sub.add_parser("check", help="what files would become if dropped (writes nothing)")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--home", help="compare with the files this home has seen (read only)")
+    check.add_argument("--committee", help="as if dropped into inbox/COMMITTEE/")
+    check.add_argument("--as", dest="as_path", metavar="PATH",
+                       help="as if dropped at this path under the inbox (one file)")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(func=cmd_check)
+    alerts = add("alerts", cmd_alerts, "alerts: `alerts check` sends the stale-warehouse alert "
+                 "when no night succeeded for 36 hours (for cron)")
+    alerts.add_argument("action", choices=["check"])
+    upload = add("upload", cmd_upload, "the clerks' upload page (login, 127.0.0.1)")
+    upload.add_argument("--port", type=int, default=8090)
+    upload.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    upload.add_argument("--committee", help="committee folder files go into (default: the "
+                        "home's committee)")
     return parser
 
 

@@ -57,6 +57,7 @@ def ingest(home: Home, run_id: str) -> dict:
     accept = os.environ.get(ACCEPT_WITHDRAWALS_ENV) == "1"
     with runs.stage(home, run_id, "ingest"):
         result = ingest_inbox(home, committee_code(), run_id=run_id, accept_withdrawals=accept)
+    _alert_quarantined(home, run_id, result)
     if result.pending_withdrawals:
         files = [f.original_path for f in result.pending_withdrawals]
         message = (f"{len(files)} tệp đã nạp không còn trong inbox; chưa rút tệp nào. Nếu đúng là "
@@ -74,6 +75,14 @@ def ingest(home: Home, run_id: str) -> dict:
         "withdrawn": len(result.withdrawn),
         "summary": result.summary(),
     }
+
+
+def _alert_quarantined(home: Home, run_id: str, result) -> None:
+    from bcd35 import alerts
+
+    alerts.send_quarantined(home, run_id, [
+        alerts.QuarantinedFile(f.original_path, f.sha256, f.reason or "", str(f.report_path))
+        for f in result.quarantined])
 
 
 def _postgres() -> bool:
@@ -239,4 +248,9 @@ def publish(home: Home, run_id: str, build_id: str) -> str:
         path = publish_build(home, candidate)
     runs.update(home, run_id, status="published_withheld" if withheld else "published",
                 stage="done")
+    if withheld:
+        from bcd35 import alerts
+
+        for w in withheld:
+            alerts.send_withheld(home, run_id, w.committee_code, w.year, w.checks)
     return str(path)

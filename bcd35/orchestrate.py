@@ -70,4 +70,8 @@ def run_nightly(home: Home) -> tuple[str, str]:
         raise RuntimeError(f"the DAG does not import: {bag.import_errors}")
     dag = bag.dags[DAG_ID]
     dag_run = dag.test()
+    if str(dag_run.state) == "failed":  # sent once: the DAG's failure callback may have sent it
+        from bcd35 import alerts
+
+        alerts.send_night_failed(home, dag_run.run_id)
     return dag_run.run_id, str(dag_run.state)

@@ -304,6 +304,7 @@ def corrections_part(home: Home, limit: int = 20) -> RenderableType:
 
 
 def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
+    from bcd35.alerts import status_text as alert_status
     from bcd35.operator.standalone import running
 
     table = _table("Lần chạy theo lịch tiếp theo / Next scheduled run", "", "")
@@ -330,6 +331,7 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
                                   "unpause it in the Airflow UI", style="yellow"))
     elif paused is False:
         table.add_row("DAG", "đang bật / unpaused")
+    table.add_row("Cảnh báo / alerts", alert_status())
     return table
 
 

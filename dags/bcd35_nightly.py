@@ -16,7 +16,9 @@ Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
    English, and nothing is published;
 4. **publish** — atomically switches the file analysts read to the candidate.
 
-Tasks that write the warehouse run in the one-slot pool `bcd35_warehouse`.
+Tasks that write the warehouse run in the one-slot pool `bcd35_warehouse`. A task that fails
+for good sends the night-failed alert through the Apprise notifier (`bcd35.alerts`, off until
+`BCD35_ALERT_URLS` is set); the ingest task sends the quarantined-files alert.
 All logic lives in the `bcd35` package (`bcd35.nightly`); this file is configuration.
 """
 
@@ -41,13 +43,20 @@ def _run_id() -> str:
     return get_current_context()["run_id"]
 
 
+def _alert_night_failed(context) -> None:
+    from bcd35 import alerts
+
+    alerts.send_night_failed(_home(), context["run_id"], context)
+
+
 @dag(
     schedule="30 1 * * *",
     start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Ho_Chi_Minh"),
     catchup=False,
     max_active_runs=1,
     tags=["bcd35", "nightly", "warehouse"],
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=2), "owner": "bcd35"},
+    default_args={"retries": 1, "retry_delay": timedelta(minutes=2), "owner": "bcd35",
+                  "on_failure_callback": _alert_night_failed},
     doc_md=__doc__,
 )
 def bcd35_nightly():

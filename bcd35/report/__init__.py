@@ -22,7 +22,7 @@ from bcd35.publish import published_build, read_manifest
 from bcd35.report.audit_pack import write_audit_pack
 from bcd35.report.charts import CHARTS, write_charts
 from bcd35.report.document import write_docx
-from bcd35.report.html import PAGE_NAME, write_html
+from bcd35.report.html import PAGE_NAME, TEMPLATES_FOLDER, copy_templates, write_html
 from bcd35.report.kpis import ReportData, read_report_data
 from bcd35.report.writers import write_csv, write_json, write_xlsx
 
@@ -120,9 +120,10 @@ def write_files(directory: Path, home: Home, build: Path, data: ReportData) -> l
     write_docx(docx, data, list(zip(CHARTS, charts, strict=True)))
     audit = write_audit_pack(directory / "audit", home, build, year, data.committee.name_vi,
                              data.manifest)
+    templates = copy_templates(directory / TEMPLATES_FOLDER)
     page = write_html(directory / PAGE_NAME, data, list(zip(CHARTS, charts, strict=True)),
                       home.root)
-    return [*tables, docx, *charts, *audit, page]
+    return [*tables, docx, *charts, *audit, *templates, page]
 
 
 def _swap_in(staging: Path, target: Path) -> None:

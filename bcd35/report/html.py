@@ -24,6 +24,29 @@ from bcd35.report.writers import NO_DATA_VI
 from bcd35.vietnamese import format_vn_number
 
 PAGE_NAME = "index.html"
+TEMPLATES_FOLDER = "mau"  # the clerks' XLSX templates, copied beside the report
+
+
+def copy_templates(folder: Path) -> list[Path]:
+    """The prebuilt templates of the repository, copied into the report (the page links them
+    and works offline from the folder)."""
+    import shutil
+
+    from bcd35.config import REPO_ROOT
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copyfile(source, folder / source.name))
+            for source in sorted((REPO_ROOT / "templates").glob("mau_*.xlsx"))]
+
+
+def _templates_list(directory: Path) -> str:
+    folder = directory / TEMPLATES_FOLDER
+    items = [f'<li><a href="{TEMPLATES_FOLDER}/{_e(p.name)}">{_e(p.name)}</a></li>'
+             for p in sorted(folder.glob("mau_*.xlsx"))] if folder.is_dir() else []
+    if not items:
+        return ""
+    return ("<h3>" + _bi("Mẫu nhập liệu cho văn thư", "Templates for the clerks") + "</h3>\n"
+            '<ul class="files" id="templates">\n' + "\n".join(items) + "\n</ul>")
 
 CSS = """
 :root { --blue: #1F4E79; --red: #C00000; --grey: #595959; --line: #D9D9D9; --ok: #1E7B34;
@@ -324,6 +347,7 @@ year (not zero); % of target only where a target exists.</p>
 <section id="tai-ve">
 <h2>{_bi("Tải về", "Downloads")}</h2>
 {_file_list(directory, y, DOWNLOADS)}
+{_templates_list(directory)}
 <p class="note">Dự thảo Word để văn phòng hoàn thiện; bảng Excel dùng định dạng số Việt Nam
 (9.960). / The Word file is a draft for the office to finish by hand.</p>
 </section>

@@ -131,6 +131,36 @@ RUN_BY: dict[str, By] = {
     "bcd35 report --year Y --committee CODE": By(
         (REPORT_COMMITTEE, REPORT_COMMITTEE_OWN, REPORT_COMMITTEE_NONE),
         "as above, CODE = yen_son, Y = 2024"),
+    # --- clerks ---------------------------------------------------------------------------
+    "uv run bcd35 templates --out mau/": By(
+        ("tests/unit/test_clerk_templates.py::test_cli_writes_the_committed_templates",),
+        "the real CLI into a temporary folder; the files hold what templates/ holds"),
+    "uv run bcd35 check so_hoi_nghi_2025.xlsx --home /srv/bcd35": By(
+        ("tests/unit/test_clerk_check.py::test_check_writes_nothing_in_the_home_cwd_or_tmp",
+         "tests/unit/test_clerk_check.py::"
+         "test_check_says_loaded_already_and_what_it_would_supersede",
+         "tests/unit/test_clerk_check.py::"
+         "test_text_output_is_vietnamese_with_english_and_as_refuses_escape",
+         "tests/e2e/test_clerk_templates_night.py::"
+         "test_filled_templates_load_and_give_the_expected_kpis"),
+        "the real CLI on a temporary home (with --json to compare, and without it for the "
+        "text); the night test checks filled templates first, without --home"),
+    "uv run bcd35 upload --home /srv/bcd35 --port 8090": By(
+        ("tests/ui/test_upload_page.py::server",),
+        "the fixture starts the real CLI on a copy of the demo home and a free port; the "
+        "browser tests drive it"),
+    "uv run bcd35 alerts check --home /srv/bcd35": By(
+        ("tests/e2e/test_alerts.py::test_stale_warehouse_alert_and_nothing_without_a_setting",),
+        "the real CLI: fresh at 35 hours, an alert to SMTP and webhook at 40, none repeated, "
+        "none without BCD35_ALERT_URLS"),
+    "bcd35 check": By(
+        ("tests/unit/test_clerk_check.py::"
+         "test_check_gives_the_quarantine_reports_problems_on_every_fixture",),
+        "the real CLI on every fixture"),
+    "bcd35 upload": By(("tests/ui/test_upload_page.py::server",), "run by the fixture"),
+    "bcd35 alerts check": By(
+        ("tests/e2e/test_alerts.py::test_stale_warehouse_alert_and_nothing_without_a_setting",),
+        "the real CLI"),
     # --- production -----------------------------------------------------------------------
     "python -m bcd35.distributed.secrets .env": By(
         ("tests/unit/test_secrets_cli.py::"

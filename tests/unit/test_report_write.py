@@ -23,7 +23,10 @@ EXPECTED_FILES = [
     "bieu_do/bieu_do_hoi_nghi_2024.png", "bieu_do/bieu_do_ban_tin_2024.png",
     "bieu_do/bieu_do_tin_bai_2024.png", "bieu_do/bieu_do_tiep_can_2024.png",
     "audit/manifest.json", "audit/validation.json", "audit/kiem_tra.txt", "audit/SHA256SUMS",
-    "audit/sources.json", "audit/corrections.json", "index.html",
+    "audit/sources.json", "audit/corrections.json",
+    "mau/mau_bulletin_distribution.xlsx", "mau/mau_bulletin_issue.xlsx",
+    "mau/mau_collaborator_shares.xlsx", "mau/mau_commendation.xlsx", "mau/mau_meeting_log.xlsx",
+    "index.html",
 ]
 
 
@@ -81,6 +84,17 @@ def test_writes_every_report_file(tmp_path):
     table = render_kpi_table(report)
     assert "9.960" in table and "2.435.999" in table and "1,53" in table
     assert not [p for p in home.exports.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_report_page_links_the_clerks_templates_copied_beside_it(tmp_path):
+    from bcd35.config import REPO_ROOT
+
+    home = make_home(tmp_path / "home")
+    report = write_report(home, 2024, "ham_yen")
+    page = (report.directory / "index.html").read_text(encoding="utf-8")
+    for source in sorted((REPO_ROOT / "templates").glob("mau_*.xlsx")):
+        assert f'href="mau/{source.name}"' in page
+        assert (report.directory / "mau" / source.name).read_bytes() == source.read_bytes()
 
 
 def test_writing_again_replaces_the_year_folder_and_gives_the_same_bytes(tmp_path):
