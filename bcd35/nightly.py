@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
 
 from bcd35 import runs
-from bcd35.config import Home, code_version, committee_code
+from bcd35.children import Stopped, stop_on_signals
+from bcd35.config import PRIVATE_UMASK, Home, code_version, committee_code
+from bcd35.failpoints import failpoint
+from bcd35.lock import writer_lock
+
+#: How long a DAG task Airflow runs on its own waits for a `bcd35 run` (or another writer)
+#: holding the home before it fails (and Airflow retries it).
+TASK_LOCK_WAIT_SECONDS = 30 * 60
 
 
 class NothingChanged(Exception):  # noqa: N818 - an outcome, not an error
@@ -32,6 +41,20 @@ class AuditFailed(RuntimeError):
         self.failed_checks = failed_checks
 
 
+@contextmanager
+def writing(home: Home, run_id: str, stage: str) -> Iterator[None]:
+    """A writing stage: the home's writer lock held (re-entrant: `bcd35 run` holds it already),
+    files private, and SIGTERM/SIGINT ending the run as abandoned, never as a failed check."""
+    os.umask(PRIVATE_UMASK)
+    with writer_lock(home, f"bcd35 nightly {stage} ({run_id})", wait=TASK_LOCK_WAIT_SECONDS), \
+            stop_on_signals():
+        try:
+            yield
+        except Stopped as exc:
+            runs.update(home, run_id, status="abandoned", stage=stage, message=str(exc))
+            raise
+
+
 def new_build_id(run_id: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}_{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
@@ -41,9 +64,12 @@ def ingest(home: Home, run_id: str) -> dict:
     from bcd35.ingest import ingest_inbox
 
     home.ensure()
-    runs.start(home, run_id)
-    with runs.stage(home, run_id, "ingest"):
-        result = ingest_inbox(home, committee_code())
+    with writing(home, run_id, "ingest"):
+        runs.start(home, run_id)
+        with runs.stage(home, run_id, "ingest"):
+            result = ingest_inbox(home, committee_code())
+        files = result.outcome(home)
+        runs.update(home, run_id, files=files)
     return {
         "loaded": len(result.loaded),
         "quarantined": len(result.quarantined),
@@ -58,6 +84,11 @@ def _postgres() -> bool:
 
 
 def build(home: Home, run_id: str) -> str:
+    with writing(home, run_id, "build"):
+        return _build(home, run_id)
+
+
+def _build(home: Home, run_id: str) -> str:
     if _postgres():
         from bcd35.distributed import warehouse
 
@@ -131,6 +162,11 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
 
 
 def audit(home: Home, run_id: str, build_id: str) -> dict:
+    with writing(home, run_id, "audit"):
+        return _audit(home, run_id, build_id)
+
+
+def _audit(home: Home, run_id: str, build_id: str) -> dict:
     if _postgres():
         from bcd35.distributed import warehouse
 
@@ -142,6 +178,7 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
     candidate = candidate_path(home, build_id)
     inputs = fingerprint_path(candidate)
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
+        failpoint("audit:running")
         result = audit_candidate(candidate, previous=published_build(home),
                                  data_docs=data_docs_dir(candidate),
                                  file_names=_file_names(home))
@@ -153,7 +190,9 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "code_version": code_version(),
             "fingerprint": inputs.read_text().strip() if inputs.exists() else None,
             "validation": result.to_dict(),
-            "data_docs": str(data_docs_dir(candidate) / "index.html"),
+            # relative to the home: a home moved or restored elsewhere keeps its links
+            "data_docs": (data_docs_dir(candidate) / "index.html").relative_to(
+                home.root).as_posix(),
             "sources": sources_of(str(candidate), home),
         }
         write_manifest(candidate, manifest)
@@ -164,6 +203,11 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
 
 
 def publish(home: Home, run_id: str, build_id: str) -> str:
+    with writing(home, run_id, "publish"):
+        return _publish(home, run_id, build_id)
+
+
+def _publish(home: Home, run_id: str, build_id: str) -> str:
     if _postgres():
         from bcd35.distributed import warehouse
 

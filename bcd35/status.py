@@ -29,6 +29,7 @@ from rich.text import Text
 from bcd35 import runs
 from bcd35.config import DAGS_DIR, Home, page_timezone
 from bcd35.ingest import registry
+from bcd35.ingest.quarantine import shown
 from bcd35.publish import data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
@@ -200,8 +201,8 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Lập lúc / built at", local_time(manifest.get("built_at")))
     table.add_row("Phiên bản mã / code", str(manifest.get("code_version", "?"))[:12])
     table.add_row("Người phân tích mở / analysts open", str(home.published))
-    if manifest.get("data_docs"):
-        table.add_row("Data Docs (GX)", f"file://{manifest['data_docs']}")
+    if manifest.get("data_docs"):  # relative to the home (absolute in older manifests)
+        table.add_row("Data Docs (GX)", f"file://{home.root / manifest['data_docs']}")
     for w in validation.get("warnings", []):
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
                       f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
@@ -231,7 +232,7 @@ def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> Rende
         if docs and r.status == "audit_failed":
             lines.append(("Data Docs (GX): ", f"file://{docs}"))
         if r.message and r.status not in ("published", "audit_failed") and r.message.strip():
-            lines.append(("lỗi / error: ", r.message.strip().splitlines()[0][:300]))
+            lines.append(("lỗi / error: ", shown(r.message.strip().splitlines()[0][:300])))
         if lines:
             details.append(f"{r.run_id} ({r.status})\n", style="bold")
             for label_, value in lines:
@@ -252,7 +253,7 @@ def quarantine_part(home: Home) -> RenderableType:
     reports = Text()
     for f in quarantined:
         table.add_row(f"{f.original_path}\n(sha256 {f.sha256[:12]})", str(f.error_count),
-                      f.reason or "")
+                      shown(f.reason or ""))
         report = f.report_file(home)
         if report is None:
             continue
@@ -266,6 +267,18 @@ def quarantine_part(home: Home) -> RenderableType:
                    "(line, column, value, fix):\n", style="bold")
         fix.append_text(reports)
     return Group(table, fix)
+
+
+def skipped_part(home: Home) -> RenderableType:
+    """Inbox entries the last run did not read (symbolic links, FIFOs, devices, unreadable)."""
+    entries = registry.skipped_entries(home)
+    table = _table(f"Mục trong inbox không đọc / Inbox entries not read: {len(entries)}",
+                   "Mục / entry", "Lý do / reason", "Lúc / seen at")
+    if not entries:
+        table.add_row("(không có / none)", "", "")
+    for path, reason, seen_at in entries:
+        table.add_row(path, shown(reason), local_time(seen_at))
+    return table
 
 
 def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
@@ -300,7 +313,7 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
 
 def status_renderable(home: Home, n_runs: int = 5, now: datetime | None = None) -> Group:
     return Group(Text(f"bcd35 — {home.root}", style="bold"), published_part(home),
-                 runs_part(home, n_runs, now), quarantine_part(home),
+                 runs_part(home, n_runs, now), quarantine_part(home), skipped_part(home),
                  schedule_part(home, now))
 
 
