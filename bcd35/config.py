@@ -92,7 +92,7 @@ class Home:
         nobody else: raw files and originals carry personal names)."""
         self.root.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
         for path in (self.inbox, self.originals, self.raw, self.quarantine, self.state,
-                     self.builds, self.exports, self.airflow, self.dbt):
+                     self.warehouse, self.builds, self.exports, self.airflow, self.dbt):
             path.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
         return self
 
