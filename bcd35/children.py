@@ -18,7 +18,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from bcd35.outcomes import Outcome
+
 _PR_SET_PDEATHSIG = 1
+#: Set by ``bcd35 run`` to its pid: a stage stopped inside it ends the process at once (exit
+#: 7) once the stage has cleaned up and recorded the run, rather than letting Airflow's task
+#: runner log the stop as a task failure and retry it.
+EXIT_ON_STOP_ENV = "BCD35_EXIT_ON_STOP"
 
 
 class Stopped(BaseException):  # noqa: N818 - a BaseException: no `except Exception` eats it
@@ -72,3 +78,14 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def exit_if_run_by_cli(message: str) -> None:
+    """In ``bcd35 run``'s own process: say why and end it now (see :data:`EXIT_ON_STOP_ENV`).
+    The kernel releases the writer lock; children die with the process."""
+    if os.environ.get(EXIT_ON_STOP_ENV) != str(os.getpid()):
+        return
+    print(f"BỊ NGẮT / ABANDONED: {message}; không công bố gì / nothing published",
+          file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(int(Outcome.ABANDONED))

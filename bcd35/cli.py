@@ -44,9 +44,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_locked(home: Home, args: argparse.Namespace) -> int:
     from bcd35 import runs
-    from bcd35.children import Stopped, stop_on_signals
+    from bcd35.children import EXIT_ON_STOP_ENV, Stopped, stop_on_signals
     from bcd35.outcomes import Outcome
 
+    os.environ[EXIT_ON_STOP_ENV] = str(os.getpid())
     try:
         with stop_on_signals():
             return _run_nightly(home, args)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from bcd35 import runs
-from bcd35.children import Stopped, stop_on_signals
+from bcd35.children import Stopped, exit_if_run_by_cli, stop_on_signals
 from bcd35.config import PRIVATE_UMASK, Home, code_version, committee_code
 from bcd35.failpoints import failpoint
 from bcd35.lock import writer_lock
@@ -52,6 +52,7 @@ def writing(home: Home, run_id: str, stage: str) -> Iterator[None]:
             yield
         except Stopped as exc:
             runs.update(home, run_id, status="abandoned", stage=stage, message=str(exc))
+            exit_if_run_by_cli(f"run {run_id} ({stage}): {exc}")
             raise
 
 

@@ -2,7 +2,8 @@
 
 Four tables (rich), in Vietnamese with the English beside: the published build and its
 validation; the last runs with their durations and, for a failed one, the failed checks and
-where the Data Docs are; the files waiting in quarantine with the reason and the fix; the next
+where the Data Docs are; the files waiting in quarantine with the reason and the fix; the inbox
+entries the last run did not read (symbolic links, FIFOs, …); the next
 scheduled run of the nightly DAG (its cron, read from the DAG file without importing Airflow)
 and whether Airflow's scheduler (``make up``) is there to start it.
 
@@ -30,6 +31,7 @@ from bcd35 import runs
 from bcd35.config import DAGS_DIR, Home, page_timezone
 from bcd35.ingest import registry
 from bcd35.ingest.quarantine import shown
+from bcd35.lock import is_held
 from bcd35.publish import data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
@@ -219,10 +221,13 @@ def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> Rende
     recent = runs.recent(home, limit=n_runs)
     if not recent:
         table.add_row("(chưa có / none)", "", "", "", "")
+    writing = is_held(home)
     for r in recent:
         label, colour = RUN_STATUS.get(r.status, (r.status.upper(), "white"))
         outcome = Text(f"{label} / ", style=f"bold {colour}")
         outcome.append(r.status, style=colour)
+        if r.status == "running" and not writing:  # killed: the next run records it
+            outcome = Text(f"{RUN_STATUS['abandoned'][0]} / abandoned (killed)", style="yellow")
         table.add_row(local_time(r.started_at, tz), duration(r.started_at, r.ended_at, now),
                       outcome, r.stage or "", r.run_id)
         lines = []
