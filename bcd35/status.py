@@ -1,11 +1,12 @@
 """``bcd35 status``: the published build, the last runs, quarantined files, the next run.
 
-Four tables (rich), in Vietnamese with the English beside: the published build and its
+Five tables (rich), in Vietnamese with the English beside: the published build and its
 validation; the last runs with their durations and, for a failed one, the failed checks and
 where the Data Docs are; the files waiting in quarantine with the reason and the fix; the inbox
-entries the last run did not read (symbolic links, FIFOs, …); the next
-scheduled run of the nightly DAG (its cron, read from the DAG file without importing Airflow)
-and whether Airflow's scheduler (``make up``) is there to start it.
+entries the last run did not read (symbolic links, FIFOs, …); the next scheduled run of the
+nightly DAG (its cron, read from the DAG file without importing Airflow) and whether Airflow's
+scheduler (``make up``) is there to start it. Values from files are shown escaped
+(:func:`bcd35.ingest.quarantine.shown`): no control character reaches the terminal.
 
 Times are shown in the committee's time zone. On a terminal the tables have colours; anywhere
 else (CI logs, a pipe) they are plain text, wide enough that no file name is cut.
