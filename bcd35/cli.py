@@ -138,7 +138,7 @@ def _print_warnings(home: Home) -> None:
     build = published_build(home)
     warnings = read_manifest(build)["validation"]["warnings"] if build else []
     for w in warnings:
-        rows = "".join(f"\n    - {r}" for r in w["rows"])
+        rows = "".join(f"\n    - {shown(r)}" for r in w["rows"])  # rows quote file values
         print(f"Cảnh báo / warning [{w['check']}] {w['message_vi']} / {w['message_en']}{rows}")
 
 

@@ -208,8 +208,8 @@ def published_part(home: Home) -> RenderableType:
         table.add_row("Data Docs (GX)", f"file://{home.root / manifest['data_docs']}")
     for w in validation.get("warnings", []):
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
-                      f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
-                      f"({len(w.get('rows', []))})")
+                      shown(f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
+                            f"({len(w.get('rows', []))})"))
     return table
 
 
