@@ -112,3 +112,19 @@ def test_the_readme_and_help_carry_the_exit_code_table():
     for outcome, (vi, en) in DESCRIPTIONS.items():
         assert re.search(rf"^\s*{int(outcome)}\s+{re.escape(vi)}", done.stdout, re.M)
         assert en in done.stdout.replace("\n", " ").replace("  ", " ") or en[:20] in done.stdout
+
+
+def test_a_child_of_the_holder_is_covered_and_a_stranger_is_not(tmp_path: Path):
+    home = Home(tmp_path / "home").ensure()
+    take = ("import sys; from pathlib import Path; from bcd35.config import Home; "
+            "from bcd35.lock import HomeBusy, writer_lock\n"
+            "try:\n"
+            "    with writer_lock(Home(Path(sys.argv[1])), 'child', wait=0): print('took')\n"
+            "except HomeBusy: print('busy')")
+    with writer_lock(home, "parent", wait=0):
+        child = subprocess.run([sys.executable, "-c", take, str(home.root)],
+                               capture_output=True, text=True, timeout=60)
+        stranger = subprocess.run([sys.executable, "-c", take, str(home.root)],
+                                  env=_env(), capture_output=True, text=True, timeout=60)
+    assert child.stdout.strip() == "took", child.stderr  # the DAG's tasks under `bcd35 run`
+    assert stranger.stdout.strip() == "busy", stranger.stderr
