@@ -15,8 +15,10 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+from bcd35.children import die_with_parent
 from bcd35.config import (
     COMMITTEE_CODE_PATTERN,
     DBT_PROJECT_DIR,
@@ -141,12 +143,15 @@ def build_candidate(home: Home, build_id: str, committee: str) -> Build:
     candidate = candidate_path(home, build_id)
     if candidate.exists():
         raise FileExistsError(f"candidate {candidate} exists already: build ids are single-use")
+    # dbt dies with this process (a `kill -9` of the run must not leave it writing the
+    # abandoned candidate); on SIGTERM/SIGINT (Stopped), subprocess.run kills it before raising
     proc = subprocess.run(
         dbt_command(home, "build", "--fail-fast"),
         env=dbt_env(home, candidate, committee),
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=partial(die_with_parent, os.getpid()),
     )
     results = _read_run_results(home)
     failures = [

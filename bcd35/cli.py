@@ -8,10 +8,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from bcd35.config import DEMO_INBOX, Home, committee_code, resolve_home
+from bcd35.config import DEMO_INBOX, PRIVATE_UMASK, Home, committee_code, resolve_home
 
-EXIT_PUBLISHED_WITHHELD = 3
-EXIT_WITHDRAWALS_PENDING = 5
+
+def shown(text: str) -> str:
+    """A value from a file, control characters escaped (imported late: keeps the CLI light)."""
+    from bcd35.ingest.quarantine import shown as escaped
+
+    return escaped(text)
 
 
 def _home(args: argparse.Namespace) -> Home:
@@ -19,11 +23,48 @@ def _home(args: argparse.Namespace) -> Home:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # The lock first, before Airflow is imported: a second writer costs nothing and exits fast.
+    from bcd35.lock import HomeBusy, writer_lock
+    from bcd35.outcomes import Outcome
+
+    home = _home(args)
+
+    def waiting(holder: str) -> None:
+        print(f"Đang chờ: một tiến trình khác đang ghi vào thư mục này ({holder}); chờ tối đa "
+              f"{args.wait:.0f} giây… / Waiting: another writer holds this home ({holder}); "
+              f"waiting up to {args.wait:.0f} s…", file=sys.stderr, flush=True)
+
+    try:
+        with writer_lock(home, "bcd35 run", wait=args.wait, on_wait=waiting):
+            return int(_run_locked(home, args))
+    except HomeBusy as exc:
+        print(f"BẬN / BUSY: {exc}", file=sys.stderr)
+        return int(Outcome.LOCKED)
+
+
+def _run_locked(home: Home, args: argparse.Namespace) -> int:
+    from bcd35 import runs
+    from bcd35.children import EXIT_ON_STOP_ENV, Stopped, stop_on_signals
+    from bcd35.outcomes import Outcome
+
+    os.environ[EXIT_ON_STOP_ENV] = str(os.getpid())
+    try:
+        with stop_on_signals():
+            return _run_nightly(home, args)
+    except Stopped as exc:
+        abandoned = runs.abandon_running(home, str(exc))
+        print(f"BỊ NGẮT / ABANDONED: {exc}; lần chạy / run {', '.join(abandoned) or '-'} ghi là "
+              "bị ngắt, không công bố gì / recorded as abandoned, nothing published",
+              file=sys.stderr)
+        return int(Outcome.ABANDONED)
+
+
+def _run_nightly(home: Home, args: argparse.Namespace) -> int:
     from bcd35 import runs
     from bcd35.operator.progress import run_progress
     from bcd35.orchestrate import run_nightly
+    from bcd35.outcomes import Outcome, most_serious
 
-    home = _home(args)
     if args.force:
         from bcd35.fingerprint import FORCE_ENV
 
@@ -36,31 +77,83 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run_progress(home):
         run_id, state = run_nightly(home)
     run = runs.get(home, run_id)
+    if run is not None and run.files:
+        print(files_summary(home, run.files))
+    quarantined = bool(run and run.files and run.files.get("quarantined"))
     if state == "success" and run is not None and run.status == "published":
         print(f"OK: run {run_id} published build {run.build_id}")
         _print_warnings(home)
-        return 0
+        return int(most_serious({Outcome.QUARANTINED} if quarantined else set()))
     if state == "success" and run is not None and run.status == "published_withheld":
         print(f"CÔNG BỐ MỘT PHẦN / PUBLISHED WITH WITHHELD PARTITIONS: run {run_id}, build "
               f"{run.build_id}")
-        print(run.message or "", file=sys.stderr)
+        print(shown(run.message or ""), file=sys.stderr)
         _print_warnings(home)
-        return EXIT_PUBLISHED_WITHHELD
+        return int(most_serious({Outcome.WITHHELD, *([Outcome.QUARANTINED] * quarantined)}))
     if state == "success" and run is not None and run.status == "unchanged":
         print(f"OK: run {run_id}: không có gì mới / nothing new — build {run.build_id} "
               f"stays published (nothing rebuilt; `bcd35 run --force` rebuilds)")
-        return 0
+        return int(most_serious({Outcome.QUARANTINED} if quarantined else set()))
+    if run is not None and run.status == "abandoned":
+        print(f"BỊ NGẮT / ABANDONED: run {run_id} ({run.stage}): {run.message or ''}",
+              file=sys.stderr)
+        return int(Outcome.ABANDONED)
     if run is not None and run.status == "awaiting_confirmation":
-        print(f"DỪNG / STOPPED: run {run_id}: {run.message}", file=sys.stderr)
-        return EXIT_WITHDRAWALS_PENDING
+        print(f"DỪNG / STOPPED: run {run_id}: {shown(run.message or '')}", file=sys.stderr)
+        return int(Outcome.WITHDRAWALS_PENDING)
     print(f"THẤT BẠI / FAILED: run {run_id} ended {state}"
           + (f" ({run.status} at {run.stage})" if run else ""), file=sys.stderr)
     if run and run.failed_checks:
         print("Các kiểm tra không đạt / failed checks: " + ", ".join(run.failed_checks),
               file=sys.stderr)
     if run and run.message:
-        print(run.message, file=sys.stderr)
-    return 1
+        print(shown(run.message), file=sys.stderr)
+    return int(Outcome.BLOCKED)
+
+
+MAX_LISTED = 20  # entries of one kind listed by `bcd35 run`; `bcd35 status` has the rest
+
+
+def files_summary(home: Home, files: dict) -> str:
+    """What the run did with each inbox entry: loaded, quarantined (with the fix), skipped
+    and why. Values from files are escaped (control characters never reach the terminal)."""
+    def listed(items: list, line) -> list[str]:
+        out = [line(item) for item in items[:MAX_LISTED]]
+        if len(items) > MAX_LISTED:
+            out.append(f"    … và / and {len(items) - MAX_LISTED} nữa / more")
+        return out
+
+    loaded, quarantined = files.get("loaded", []), files.get("quarantined", [])
+    skipped = files.get("skipped", [])
+    same = [f for f in skipped if f.get("same_bytes")]
+    refused = [f for f in skipped if not f.get("same_bytes")]
+    lines = [f"Đã nạp / loaded: {len(loaded)} tệp / files"]
+    lines += listed(loaded, lambda f: f"  + {f['file']} [{','.join(f['kinds'])}] "
+                                      f"{f['rows']} dòng / rows")
+    lines.append(f"Cách ly / quarantined: {len(quarantined)} tệp mới / new files")
+    lines += listed(quarantined, lambda f: (
+        f"  ! {f['file']}: {shown(f.get('reason') or '')}\n"
+        f"    sửa / fix: {home.root / f['report'] if f.get('report') else '-'}"))
+    if quarantined:
+        from bcd35.status import FIX_EN, FIX_VI
+
+        lines.append(f"    {FIX_VI}\n    {FIX_EN}")
+    lines.append(f"Bỏ qua / skipped: {len(skipped)} ({len(same)} đã có, cùng nội dung / "
+                 f"already seen, same bytes; {len(refused)} không đọc / not read)")
+    lines += listed(refused, lambda f: f"  - {f['file']}: {shown(f.get('reason') or '')}")
+    lines += listed(same, lambda f: f"  = {f['file']}: {shown(f.get('reason') or '')}")
+    for key, title, mark in (
+            ("superseded", "Thay thế / superseded", "~"),
+            ("withdrawn", "Rút khỏi kho / withdrawn", "-"),
+            ("kept", "Giữ bản cũ, bản mới bị cách ly / old version kept, new one quarantined",
+             "!"),
+            ("pending_withdrawals", "Chờ xác nhận rút / withdrawals awaiting confirmation",
+             "?")):
+        if files.get(key):
+            lines.append(f"{title}: {len(files[key])} tệp / files")
+            lines += listed(files[key], lambda f, m=mark: f"  {m} {shown(f['file'])}: "
+                                                         f"{shown(f.get('reason') or '')}")
+    return "\n".join(lines)
 
 
 def _print_warnings(home: Home) -> None:
@@ -69,7 +162,7 @@ def _print_warnings(home: Home) -> None:
     build = published_build(home)
     warnings = read_manifest(build)["validation"]["warnings"] if build else []
     for w in warnings:
-        rows = "".join(f"\n    - {r}" for r in w["rows"])
+        rows = "".join(f"\n    - {shown(r)}" for r in w["rows"])  # rows quote file values
         print(f"Cảnh báo / warning [{w['check']}] {w['message_vi']} / {w['message_en']}{rows}")
 
 
@@ -138,12 +231,18 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    from bcd35.lock import HomeBusy, writer_lock
+    from bcd35.outcomes import Outcome
     from bcd35.publish import PublishRefused, published_build, rollback
 
     home = _home(args)
-    before = published_build(home)
     try:
-        after = rollback(home)
+        with writer_lock(home, "bcd35 rollback", wait=args.wait):
+            before = published_build(home)
+            after = rollback(home)
+    except HomeBusy as exc:
+        print(f"BẬN / BUSY: {exc}", file=sys.stderr)
+        return int(Outcome.LOCKED)
     except PublishRefused as exc:
         print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
         return 2
@@ -236,7 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    from bcd35.lock import DEFAULT_WAIT_SECONDS
+    from bcd35.outcomes import render_table
+
     run = add("run", cmd_run, "one nightly run through Airflow's DAG test runner")
+    run.formatter_class = argparse.RawDescriptionHelpFormatter
+    run.epilog = render_table()
+    run.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
+                     help="how long to wait for another writer of the home before giving up "
+                          f"with exit code 6 (default {DEFAULT_WAIT_SECONDS:.0f})")
     run.add_argument("--force", action="store_true",
                      help="build, audit and publish even when nothing changed since the "
                           "published build")
@@ -253,7 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     up_.add_argument("--port", type=int, default=8080, help="API/UI port on 127.0.0.1")
     add("down", cmd_down, "stop what `bcd35 up` started")
     add("sql", cmd_sql, "read-only SQL shell on the published warehouse (for analysts)")
-    add("rollback", cmd_rollback, "return analysts to the previously published build")
+    rollback_ = add("rollback", cmd_rollback, "return analysts to the previously published build")
+    rollback_.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
+                           help="how long to wait for another writer of the home (exit 6)")
     add("demo", cmd_demo, "copy the demo inbox into HOME/inbox/demo")
     templates = sub.add_parser("templates", help="write the XLSX templates for the clerks")
     templates.add_argument("--out", required=True, help="folder to write them into")
@@ -280,6 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(PRIVATE_UMASK)  # what a writer creates is for the owner and the analysts' group
     return args.func(args)
 
 

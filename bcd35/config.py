@@ -21,6 +21,8 @@ DEMO_INBOX = REPO_ROOT / "seeds" / "demo" / "inbox"
 DEFAULT_COMMITTEE = "ham_yen"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 PSEUDONYM_KEY_ENV = "BCD35_PSEUDONYM_KEY"
+HOME_MODE = 0o750  # folders of a home: the owner writes, the analysts' group reads
+PRIVATE_UMASK = 0o027  # files a writer creates: 0640 at most, nothing for other users
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,12 @@ class Home:
         return self.root / "secrets"
 
     def ensure(self) -> Home:
+        """Create the tree; private by default: folders 0750 (owner and the analysts' group,
+        nobody else: raw files and originals carry personal names)."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
         for path in (self.inbox, self.originals, self.raw, self.quarantine, self.state,
-                     self.builds, self.exports, self.airflow, self.dbt):
-            path.mkdir(parents=True, exist_ok=True)
+                     self.warehouse, self.builds, self.exports, self.airflow, self.dbt):
+            path.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
         return self
 
 

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
 
 from bcd35 import runs
-from bcd35.config import Home, code_version, committee_code
-from bcd35.partitions import Withheld, withheld_of
+from bcd35.children import Stopped, exit_if_run_by_cli, stop_on_signals
+from bcd35.config import PRIVATE_UMASK, Home, code_version, committee_code
+from bcd35.failpoints import failpoint
+from bcd35.lock import writer_lock
+from bcd35.partitions import Withheld, keep_withheld, withheld_of
+
+#: How long a DAG task Airflow runs on its own waits for a `bcd35 run` (or another writer)
+#: holding the home before it fails (and Airflow retries it).
+TASK_LOCK_WAIT_SECONDS = 30 * 60
 
 
 class NothingChanged(Exception):  # noqa: N818 - an outcome, not an error
@@ -44,6 +53,21 @@ class AuditFailed(RuntimeError):
         self.failed_checks = failed_checks
 
 
+@contextmanager
+def writing(home: Home, run_id: str, stage: str) -> Iterator[None]:
+    """A writing stage: the home's writer lock held (re-entrant: `bcd35 run` holds it already),
+    files private, and SIGTERM/SIGINT ending the run as abandoned, never as a failed check."""
+    os.umask(PRIVATE_UMASK)
+    with writer_lock(home, f"bcd35 nightly {stage} ({run_id})", wait=TASK_LOCK_WAIT_SECONDS), \
+            stop_on_signals():
+        try:
+            yield
+        except Stopped as exc:
+            runs.update(home, run_id, status="abandoned", stage=stage, message=str(exc))
+            exit_if_run_by_cli(f"run {run_id} ({stage}): {exc}")
+            raise
+
+
 def new_build_id(run_id: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%SZ}_{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
@@ -53,20 +77,24 @@ def ingest(home: Home, run_id: str) -> dict:
     from bcd35.ingest import ingest_inbox
 
     home.ensure()
-    runs.start(home, run_id)
     accept = os.environ.get(ACCEPT_WITHDRAWALS_ENV) == "1"
-    with runs.stage(home, run_id, "ingest"):
-        result = ingest_inbox(home, committee_code(), run_id=run_id, accept_withdrawals=accept)
-    _alert_quarantined(home, run_id, result)
-    if result.pending_withdrawals:
-        files = [f.original_path for f in result.pending_withdrawals]
-        message = (f"{len(files)} tệp đã nạp không còn trong inbox; chưa rút tệp nào. Nếu đúng là "
-                   "cố ý, chạy `bcd35 run --accept-withdrawals`. / "
-                   f"{len(files)} loaded files are gone from the inbox; nothing was withdrawn. "
-                   "If that is intended, run `bcd35 run --accept-withdrawals`.\n"
-                   + "\n".join(f"  ? {f}" for f in files))
-        runs.update(home, run_id, status="awaiting_confirmation", message=message)
-        raise WithdrawalsPending(files, message)
+    with writing(home, run_id, "ingest"):
+        runs.start(home, run_id)
+        with runs.stage(home, run_id, "ingest"):
+            result = ingest_inbox(home, committee_code(), run_id=run_id,
+                                  accept_withdrawals=accept)
+        files = result.outcome(home)
+        runs.update(home, run_id, files=files)
+        _alert_quarantined(home, run_id, result)
+        if result.pending_withdrawals:
+            pending = [f.original_path for f in result.pending_withdrawals]
+            message = (f"{len(pending)} tệp đã nạp không còn trong inbox; chưa rút tệp nào. Nếu "
+                       "đúng là cố ý, chạy `bcd35 run --accept-withdrawals`. / "
+                       f"{len(pending)} loaded files are gone from the inbox; nothing was "
+                       "withdrawn. If that is intended, run `bcd35 run --accept-withdrawals`.\n"
+                       + "\n".join(f"  ? {f}" for f in pending))
+            runs.update(home, run_id, status="awaiting_confirmation", message=message)
+            raise WithdrawalsPending(pending, message)
     return {
         "loaded": len(result.loaded),
         "quarantined": len(result.quarantined),
@@ -91,6 +119,11 @@ def _postgres() -> bool:
 
 
 def build(home: Home, run_id: str) -> str:
+    with writing(home, run_id, "build"):
+        return _build(home, run_id)
+
+
+def _build(home: Home, run_id: str) -> str:
     if _postgres():
         from bcd35.distributed import warehouse
 
@@ -178,6 +211,11 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
 
 
 def audit(home: Home, run_id: str, build_id: str) -> dict:
+    with writing(home, run_id, "audit"):
+        return _audit(home, run_id, build_id)
+
+
+def _audit(home: Home, run_id: str, build_id: str) -> dict:
     if _postgres():
         from bcd35.distributed import warehouse
 
@@ -189,11 +227,12 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
     candidate = candidate_path(home, build_id)
     inputs = fingerprint_path(candidate)
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"):
+        failpoint("audit:running")
         result = audit_candidate(candidate, previous=published_build(home),
                                  data_docs=data_docs_dir(candidate),
                                  file_names=_file_names(home))
         # a failure scoped to partitions withholds them and publishes the rest; one that
-        # names no partition (or a candidate with nothing else) blocks the whole night
+        # names no partition blocks the whole night
         withheld = result.withheld() if not result.success and result.scoped else []
         validation = result.to_dict()
         validation["all_checks_passed"] = result.success
@@ -206,7 +245,9 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "code_version": code_version(),
             "fingerprint": inputs.read_text().strip() if inputs.exists() else None,
             "validation": validation,
-            "data_docs": str(data_docs_dir(candidate) / "index.html"),
+            # relative to the home: a home moved or restored elsewhere keeps its links
+            "data_docs": (data_docs_dir(candidate) / "index.html").relative_to(
+                home.root).as_posix(),
             "sources": sources_of(str(candidate), home),
             "corrections": corrections_of(home),
         }
@@ -232,12 +273,16 @@ def withheld_message(withheld: list[Withheld]) -> str:
 
 
 def publish(home: Home, run_id: str, build_id: str) -> str:
+    with writing(home, run_id, "publish"):
+        return _publish(home, run_id, build_id)
+
+
+def _publish(home: Home, run_id: str, build_id: str) -> str:
     if _postgres():
         from bcd35.distributed import warehouse
 
         return warehouse.publish(home, run_id, build_id)
     from bcd35.build import candidate_path
-    from bcd35.partitions import keep_withheld
     from bcd35.publish import publish as publish_build
     from bcd35.publish import published_build, read_manifest
 

@@ -30,6 +30,8 @@ create table if not exists runs (
     message text
 )
 """
+# columns added after the first release: (name, declaration) for ``alter table``
+_ADDED_COLUMNS = (("files", "text"),)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Run:
     build_id: str | None
     failed_checks: list[str]
     message: str | None
+    # what the ingestion did with each inbox entry: {"loaded"|"quarantined"|"skipped": [...]}
+    files: dict | None = None
 
 
 def _now() -> str:
@@ -53,6 +57,10 @@ def _connect(home: Home) -> sqlite3.Connection:
     con = sqlite3.connect(home.state_db, timeout=30)
     con.execute("pragma journal_mode=wal")
     con.execute(_SCHEMA)
+    present = {row[1] for row in con.execute("pragma table_info(runs)")}
+    for name, declaration in _ADDED_COLUMNS:
+        if name not in present:
+            con.execute(f"alter table runs add column {name} {declaration}")
     return con
 
 
@@ -72,8 +80,9 @@ def start(home: Home, run_id: str) -> None:
 
 
 def update(home: Home, run_id: str, **fields: object) -> None:
-    if "failed_checks" in fields:
-        fields["failed_checks"] = json.dumps(fields["failed_checks"], ensure_ascii=False)
+    for name in ("failed_checks", "files"):
+        if name in fields:
+            fields[name] = json.dumps(fields[name], ensure_ascii=False)
     if fields.get("status") not in (None, "running"):
         fields.setdefault("ended_at", _now())
     cols = ", ".join(f"{k} = ?" for k in fields)
@@ -97,12 +106,23 @@ def stage(home: Home, run_id: str, name: str, failed_status: str = "failed") -> 
 
 
 _SELECT = ("select run_id, started_at, ended_at, status, stage, build_id, failed_checks, "
-           "message from runs")
+           "message, files from runs")
 
 
 def _run(row: tuple) -> Run:
     checks = json.loads(row[6]) if row[6] else []
-    return Run(row[0], row[1], row[2], row[3], row[4], row[5], checks, row[7])
+    files = json.loads(row[8]) if row[8] else None
+    return Run(row[0], row[1], row[2], row[3], row[4], row[5], checks, row[7], files)
+
+
+def abandon_running(home: Home, message: str) -> list[str]:
+    """Record every run still 'running' as abandoned (the caller holds the writer lock, so
+    none of them is alive): a stopped run is never a failed check."""
+    with closing(_connect(home)) as con, con:
+        ids = [r[0] for r in con.execute("select run_id from runs where status = 'running'")]
+        con.execute("update runs set status = 'abandoned', ended_at = ?, message = ? "
+                    "where status = 'running'", (_now(), message))
+    return ids
 
 
 def get(home: Home, run_id: str) -> Run | None:

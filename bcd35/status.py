@@ -1,10 +1,12 @@
 """``bcd35 status``: the published build, the last runs, quarantined files, the next run.
 
-Four tables (rich), in Vietnamese with the English beside: the published build and its
+Five tables (rich), in Vietnamese with the English beside: the published build and its
 validation; the last runs with their durations and, for a failed one, the failed checks and
-where the Data Docs are; the files waiting in quarantine with the reason and the fix; the next
-scheduled run of the nightly DAG (its cron, read from the DAG file without importing Airflow)
-and whether Airflow's scheduler (``make up``) is there to start it.
+where the Data Docs are; the files waiting in quarantine with the reason and the fix; the inbox
+entries the last run did not read (symbolic links, FIFOs, …); the next scheduled run of the
+nightly DAG (its cron, read from the DAG file without importing Airflow) and whether Airflow's
+scheduler (``make up``) is there to start it. Values from files are shown escaped
+(:func:`bcd35.ingest.quarantine.shown`): no control character reaches the terminal.
 
 Times are shown in the committee's time zone. On a terminal the tables have colours; anywhere
 else (CI logs, a pipe) they are plain text, wide enough that no file name is cut.
@@ -29,6 +31,8 @@ from rich.text import Text
 from bcd35 import runs
 from bcd35.config import DAGS_DIR, Home, page_timezone
 from bcd35.ingest import registry
+from bcd35.ingest.quarantine import shown
+from bcd35.lock import is_held
 from bcd35.publish import data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
@@ -202,17 +206,17 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Lập lúc / built at", local_time(manifest.get("built_at")))
     table.add_row("Phiên bản mã / code", str(manifest.get("code_version", "?"))[:12])
     table.add_row("Người phân tích mở / analysts open", str(home.published))
-    if manifest.get("data_docs"):
-        table.add_row("Data Docs (GX)", f"file://{manifest['data_docs']}")
+    if manifest.get("data_docs"):  # relative to the home (absolute in older manifests)
+        table.add_row("Data Docs (GX)", f"file://{home.root / manifest['data_docs']}")
     for w in validation.get("withheld", []):
-        table.add_row(Text("Giữ lại / withheld", style="bold red"),
-                      f"{w['committee_code']} {w['year']}: {', '.join(w['checks'])} — "
-                      f"bản trước vẫn dùng / the last published version stays\n"
-                      + "\n".join(f"  - {m}" for m in w["messages"][:5]))
+        table.add_row(Text("Giữ lại / withheld", style="bold red"), Text(
+            f"{w['committee_code']} {w['year']}: {', '.join(w['checks'])} — bản trước vẫn "
+            "dùng / the last published version stays\n"
+            + "\n".join(f"  - {shown(m)}" for m in w["messages"][:5])))
     for w in validation.get("warnings", []):
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
-                      f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
-                      f"({len(w.get('rows', []))})")
+                      shown(f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
+                            f"({len(w.get('rows', []))})"))
     return table
 
 
@@ -225,10 +229,13 @@ def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> Rende
     recent = runs.recent(home, limit=n_runs)
     if not recent:
         table.add_row("(chưa có / none)", "", "", "", "")
+    writing = is_held(home)
     for r in recent:
         label, colour = RUN_STATUS.get(r.status, (r.status.upper(), "white"))
         outcome = Text(f"{label} / ", style=f"bold {colour}")
         outcome.append(r.status, style=colour)
+        if r.status == "running" and not writing:  # killed: the next run records it
+            outcome = Text(f"{RUN_STATUS['abandoned'][0]} / abandoned (killed)", style="yellow")
         table.add_row(local_time(r.started_at, tz), duration(r.started_at, r.ended_at, now),
                       outcome, r.stage or "", r.run_id)
         lines = []
@@ -239,7 +246,7 @@ def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> Rende
             lines.append(("Data Docs (GX): ", f"file://{docs}"))
         if r.message and r.status not in ("published", "audit_failed", "published_withheld") \
                 and r.message.strip():
-            lines.append(("lỗi / error: ", r.message.strip().splitlines()[0][:300]))
+            lines.append(("lỗi / error: ", shown(r.message.strip().splitlines()[0][:300])))
         if lines:
             details.append(f"{r.run_id} ({r.status})\n", style="bold")
             for label_, value in lines:
@@ -260,7 +267,7 @@ def quarantine_part(home: Home) -> RenderableType:
     reports = Text()
     for f in quarantined:
         table.add_row(f"{f.original_path}\n(sha256 {f.sha256[:12]})", str(f.error_count),
-                      f.reason or "")
+                      shown(f.reason or ""))
         report = f.report_file(home)
         if report is None:
             continue
@@ -288,8 +295,9 @@ def corrections_part(home: Home, limit: int = 20) -> RenderableType:
     for f in retracted[:limit]:
         state = ("thay thế / superseded by " + names.get(f.superseded_by or "", "?")
                  if f.retracted == registry.SUPERSEDED else "rút / withdrawn")
-        table.add_row(f"{f.original_path}\n(sha256 {f.sha256[:12]}, {f.rows} dòng / rows)",
-                      state, local_time(f.retracted_at), f.retracted_run or "")
+        table.add_row(Text(f"{shown(f.original_path)}\n(sha256 {f.sha256[:12]}, {f.rows} "
+                           "dòng / rows)"), Text(shown(state)), local_time(f.retracted_at),
+                      f.retracted_run or "")
     if len(retracted) > limit:
         table.add_row(f"(+{len(retracted) - limit} tệp khác / more)", "", "", "")
     kept = registry.kept_over_quarantined(home)
@@ -298,9 +306,21 @@ def corrections_part(home: Home, limit: int = 20) -> RenderableType:
     note = Text("Bản cũ vẫn có hiệu lực vì bản mới bị cách ly / old version still in effect "
                 "because the new one was quarantined:\n", style="bold yellow")
     for f, newer in kept:
-        note.append(f"  {newer.original_path}: {f.sha256[:12]} ({f.rows} dòng / rows) "
+        note.append(f"  {shown(newer.original_path)}: {f.sha256[:12]} ({f.rows} dòng / rows) "
                     f"giữ nguyên / kept; {newer.sha256[:12]} cách ly / quarantined\n")
     return Group(table, note)
+
+
+def skipped_part(home: Home) -> RenderableType:
+    """Inbox entries the last run did not read (symbolic links, FIFOs, devices, unreadable)."""
+    entries = registry.skipped_entries(home)
+    table = _table(f"Mục trong inbox không đọc / Inbox entries not read: {len(entries)}",
+                   "Mục / entry", "Lý do / reason", "Lúc / seen at")
+    if not entries:
+        table.add_row("(không có / none)", "", "")
+    for path, reason, seen_at in entries:
+        table.add_row(path, shown(reason), local_time(seen_at))
+    return table
 
 
 def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
@@ -337,7 +357,7 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
 
 def status_renderable(home: Home, n_runs: int = 5, now: datetime | None = None) -> Group:
     return Group(Text(f"bcd35 — {home.root}", style="bold"), published_part(home),
-                 runs_part(home, n_runs, now), quarantine_part(home),
+                 runs_part(home, n_runs, now), quarantine_part(home), skipped_part(home),
                  corrections_part(home), schedule_part(home, now))
 
 

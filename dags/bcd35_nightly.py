@@ -16,9 +16,10 @@ Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
    English, and nothing is published;
 4. **publish** — atomically switches the file analysts read to the candidate.
 
-Tasks that write the warehouse run in the one-slot pool `bcd35_warehouse`. A task that fails
-for good sends the night-failed alert through the Apprise notifier (`bcd35.alerts`, off until
-`BCD35_ALERT_URLS` is set); the ingest task sends the quarantined-files alert.
+Tasks that write the warehouse run in the one-slot pool `bcd35_warehouse`, and every task
+holds the home's writer lock (`bcd35.lock`): never two writers, whoever started them. A task
+that fails for good sends the night-failed alert through the Apprise notifier (`bcd35.alerts`,
+off until `BCD35_ALERT_URLS` is set); the ingest task sends the quarantined-files alert.
 All logic lives in the `bcd35` package (`bcd35.nightly`); this file is configuration.
 """
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from bcd35.config import Home
 
 CHUNK_BYTES = 1024 * 1024
+ORIGINAL_MODE = 0o440  # read-only, and not for other users: originals carry personal names
 
 
 def sha256_hex(data: bytes) -> str:
@@ -25,7 +26,7 @@ def original_path(home: Home, sha256: str) -> Path:
 
 
 def keep_original(home: Home, sha256: str, data: bytes, *, durable: bool = True) -> Path:
-    """Store ``data`` under its hash (temp file, then ``os.replace``, then mode 0444).
+    """Store ``data`` under its hash (temp file, then ``os.replace``, then mode 0440).
 
     ``durable=False`` leaves the fsync to the caller (the ingestion syncs once per batch of
     files, before it commits their registry rows).
@@ -41,7 +42,7 @@ def keep_original(home: Home, sha256: str, data: bytes, *, durable: bool = True)
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, ORIGINAL_MODE)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -83,7 +84,7 @@ def keep_large_original(home: Home, source: Path) -> tuple[str, Path]:
         path = original_path(home, sha)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
+            os.chmod(tmp, ORIGINAL_MODE)
             os.replace(tmp, path)
         return sha, path
     finally:

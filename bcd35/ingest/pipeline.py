@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
+from bcd35.children import worker_start
 from bcd35.config import Home, committee_of, known_committees, page_timezone
 from bcd35.failpoints import failpoint
 from bcd35.ingest import registry
@@ -96,6 +97,32 @@ class IngestResult:
         suffix = path.suffix.lower()
         self.read_seconds[suffix] = self.read_seconds.get(suffix, 0.0) + read.seconds
         self.read_bytes[suffix] = self.read_bytes.get(suffix, 0) + read.size
+
+    def outcome(self, home: Home) -> dict[str, list[dict]]:
+        """Every inbox entry and what became of it, for the run log (paths under the home
+        relative to it, so a moved home keeps its links)."""
+        def report(f: FileOutcome) -> str | None:
+            if f.report_path is None:
+                return None
+            try:
+                return f.report_path.with_suffix(".html").relative_to(home.root).as_posix()
+            except ValueError:
+                return str(f.report_path)
+
+        return {
+            "loaded": [{"file": f.original_path, "kinds": list(f.kinds), "rows": f.rows}
+                       for f in self.loaded],
+            "quarantined": [{"file": f.original_path, "errors": f.error_count,
+                             "reason": f.reason, "report": report(f)}
+                            for f in self.quarantined],
+            "skipped": [{"file": f.original_path, "reason": f.reason,
+                         "same_bytes": bool(f.sha256)} for f in self.skipped],
+            **{name: [{"file": f.original_path, "rows": f.rows, "reason": f.reason}
+                      for f in files]
+               for name, files in (("superseded", self.superseded),
+                                   ("withdrawn", self.withdrawn), ("kept", self.kept),
+                                   ("pending_withdrawals", self.pending_withdrawals))},
+        }
 
     def summary(self) -> str:
         rows = sum(f.rows for f in self.loaded)
@@ -423,8 +450,9 @@ def _summary(analysis: Analysis) -> Analysis:
 _WORKER_READER: _Reader | None = None
 
 
-def _start_worker(reader: _Reader) -> None:
+def _start_worker(reader: _Reader, parent: int) -> None:
     global _WORKER_READER
+    worker_start(parent)  # never outlive the run, even a `kill -9` of it
     _WORKER_READER = reader
 
 
@@ -470,7 +498,7 @@ def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read
     # the main module (a script without a __main__ guard, or Airflow's task runner)
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                               initargs=(reader,))
+                               initargs=(reader, os.getpid()))
     try:
         pool.submit(int).result()  # a daemonic process (a Celery worker) cannot have children
     except (AssertionError, OSError, BrokenProcessPool):
@@ -479,8 +507,12 @@ def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read
         return
     try:
         yield _in_order(pool, tasks, window=8 * workers)
-    finally:  # on an error, the files not read yet are not read at all
+    except BaseException:  # stopped or failed: the files not read yet are not read at all
+        for process in list((pool._processes or {}).values()):
+            process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _known_unchanged(job: _Job, rel: str, path: Path,
@@ -693,6 +725,8 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
                     read = next(reads)
                     _ingest_read(job, next(pending), read, result)
                     presence.saw(rel, read.sha)
+                    if len(result.loaded) + len(result.quarantined) == 1:
+                        failpoint("ingest:reading")  # workers are busy with the next files
                 batch.done_one()
         for path in refused:  # a symlink or FIFO at a loaded file's path retracts nothing
             presence.unknown.add(display_path(path.relative_to(home.inbox).as_posix()))
@@ -701,5 +735,7 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
         _drop_raw(home, retracted)
         shutil.rmtree(staging_dir(home), ignore_errors=True)
         _refuse_entries(refused, home.inbox, result)
+        registry.record_skipped(conn, [(f.original_path, f.reason or "") for f in result.skipped
+                                       if not f.sha256], moment)
     ensure_raw_schemas(home)
     return result

@@ -19,6 +19,9 @@ from pathlib import Path
 from bcd35.config import Home
 from bcd35.ingest.errors import CellError
 from bcd35.ingest.kinds import KINDS
+from bcd35.ingest.names import display_name
+
+MAX_SHOWN_CHARS = 4000  # a value longer than this is shown by its start and end
 
 
 @dataclass(frozen=True)
@@ -64,16 +67,22 @@ def remove_reports(home: Home, sha256: str) -> None:
         path.unlink(missing_ok=True)
 
 
+def shown(text: object) -> str:
+    """A value from a file as it may reach a terminal or a text report: control characters
+    (ESC, BEL, CSI, …) escaped the way file names are (:func:`display_name`), never raw."""
+    return display_name(str(text), MAX_SHOWN_CHARS)
+
+
 def _where(error: CellError) -> str:
     parts = []
     if error.sheet is not None:
-        parts.append(f"Trang tính / Sheet «{error.sheet}»")
+        parts.append(f"Trang tính / Sheet «{shown(error.sheet)}»")
     if error.line is not None:
         parts.append(f"dòng / line {error.line}")
     if error.column is not None:
-        parts.append(f"cột / column «{error.column}»")
+        parts.append(f"cột / column «{shown(error.column)}»")
     if error.value is not None:
-        parts.append(f"giá trị / value «{error.value}»")
+        parts.append(f"giá trị / value «{shown(error.value)}»")
     return ", ".join(parts) if parts else "Toàn tệp / Whole file"
 
 
@@ -98,8 +107,8 @@ def render_text(report: QuarantineReport) -> str:
     ]
     for number, error in enumerate(report.errors, start=1):
         lines += [f"{number}. {_where(error)}",
-                  f"   Lỗi: {error.reason_vi}",
-                  f"   Problem: {error.reason_en}",
+                  f"   Lỗi: {shown(error.reason_vi)}",
+                  f"   Problem: {shown(error.reason_en)}",
                   ""]
     return "\n".join(lines)
 

@@ -88,6 +88,9 @@ def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str
     return columns
 
 
+RAW_MODE = 0o640  # owner and the analysts' group: raw rows carry personal names
+
+
 def _write_atomic(table: pa.Table, path: Path) -> None:
     import pyarrow.parquet as pq
 
@@ -95,6 +98,7 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp)
+        os.chmod(tmp, RAW_MODE)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -223,12 +224,28 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
             yield start, tuple(cells)
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _oversized_cell(start) from None
         raise FileRejected(
             f"Tệp CSV hỏng từ dòng {start}: {exc} (thường do dấu ngoặc kép \" mở mà không đóng, "
             f"hoặc có chữ ngay sau dấu ngoặc kép đóng). Hãy sửa dòng đó. {_RESAVE_VI}",
             f"The CSV file is malformed from line {start}: {exc} (usually a \" opened and never "
             f"closed, or text right after a closing \"). Fix that line. {_RESAVE_EN}",
             line=start) from None
+
+
+def _oversized_cell(line: int) -> FileRejected:
+    limit = csv.field_size_limit()
+    limit_vi = f"{limit:,}".replace(",", ".")  # Vietnamese groups thousands with dots
+    return FileRejected(
+        f"Một ô từ dòng {line} dài hơn {limit_vi} ký tự: không ô nào của các sổ theo dõi dài như "
+        "vậy (thường do cả một văn bản, hay cả một tệp khác, bị dán vào một ô). Hãy mở tệp bằng "
+        "Excel, tìm ô quá dài ở dòng đó, xoá hoặc rút gọn nội dung của nó, rồi lưu lại và đặt "
+        "tệp vào inbox.",
+        f"A cell from line {line} is longer than {limit:,} characters: no cell of the registers "
+        "is that long (usually a whole document, or another file, pasted into one cell). Open "
+        "the file in Excel, find the overlong cell on that line, delete or shorten its content, "
+        "then save it and drop it into the inbox again.", line=line)
 
 
 def sniff_delimiter(text: str, is_header: HeaderTest) -> str:
@@ -297,6 +314,9 @@ def read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> list[RawSheet
     the closest kind.
     """
     checked = check_xlsx(data)  # before openpyxl sees a byte of XML; a rebuilt copy
+    unsaved = formulas_without_values(checked)
+    if unsaved:
+        raise _unsaved_formulas(unsaved)
     import warnings
 
     from openpyxl import load_workbook  # imported here: keeps ``import bcd35.ingest`` light
@@ -324,6 +344,53 @@ def read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> list[RawSheet
             f"({type(exc).__name__}). Open it in Excel and save it again as .xlsx.") from None
     finally:
         workbook.close()
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+
+
+def formulas_without_values(checked: bytes, limit: int = 5) -> list[tuple[str, str]]:
+    """``(worksheet part, cell)`` of formula cells saved without their computed value.
+
+    Excel stores each formula's last value beside it; a workbook written by a program (or
+    saved with calculation turned off) may not. Excel computes and shows those values, but a
+    reader of the file sees empty cells: the clerk would be told "empty" about cells that show
+    numbers on screen. At most ``limit`` are returned.
+    """
+    import zipfile
+
+    found: list[tuple[str, str]] = []
+    with zipfile.ZipFile(io.BytesIO(checked)) as archive:
+        for name in sorted(archive.namelist()):
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            xml = archive.read(name)
+            if b"<f" not in xml and b":f" not in xml:  # no formula at all: the common case
+                continue
+            for cell in _CELL.finditer(xml):
+                body = cell.group(2) or b""
+                if _FORMULA.search(body) and not _VALUE.search(body):
+                    ref = _CELL_REF.search(cell.group(1))
+                    found.append((name.rsplit("/", 1)[-1].removesuffix(".xml"),
+                                   ref.group(1).decode() if ref else "?"))
+                    if len(found) >= limit:
+                        return found
+    return found
+
+
+def _unsaved_formulas(cells: Sequence[tuple[str, str]]) -> FileRejected:
+    where = ", ".join(f"{part}!{ref}" for part, ref in cells)
+    return FileRejected(
+        f"Tệp có ô công thức được lưu mà không kèm giá trị đã tính ({where}…): Excel vẫn hiện "
+        "số, nhưng chương trình đọc tệp chỉ thấy ô trống. Hãy mở tệp bằng Excel, bấm F9 (tính "
+        "lại) rồi Lưu (Ctrl+S), sau đó đặt lại tệp vào inbox.",
+        f"The file has formula cells saved without their computed values ({where}…): Excel "
+        "still shows numbers, but a program reading the file sees empty cells. Open the file "
+        "in Excel, press F9 (recalculate) and Save (Ctrl+S), then drop it into the inbox "
+        "again.")
 
 
 def _trim(cells: Sequence[object]) -> Cells:

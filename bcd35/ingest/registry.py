@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +85,11 @@ create table if not exists file_stats (
     inode integer not null,
     ctime_ns integer not null,
     sha256 text not null
+);
+create table if not exists skipped_entries (
+    original_path text primary key,
+    reason text not null,
+    seen_at text not null
 );
 create table if not exists ingest_seq_allocations (
     ingest_seq integer primary key autoincrement,
@@ -445,3 +450,19 @@ def sightings(home: Home, sha256: str) -> list[str]:
         rows = conn.execute("select original_path from file_sightings where sha256 = ? "
                             "order by first_seen, original_path", (sha256,)).fetchall()
     return [row["original_path"] for row in rows]
+
+
+def record_skipped(conn: sqlite3.Connection, entries: Sequence[tuple[str, str]],
+                   now: datetime) -> None:
+    """Replace the inbox entries the last run left unread (symbolic links, FIFOs, devices,
+    unreadable files) with ``entries``: ``(path relative to the inbox, reason)``."""
+    conn.execute("delete from skipped_entries")
+    conn.executemany("insert or replace into skipped_entries values (?, ?, ?)",
+                     [(path, reason, _stamp(now)) for path, reason in entries])
+
+
+def skipped_entries(home: Home) -> list[tuple[str, str, str]]:
+    """``(path, reason, seen_at)`` of the entries the last ingestion did not read."""
+    with closing(connect(home)) as conn:
+        return [tuple(r) for r in conn.execute(
+            "select original_path, reason, seen_at from skipped_entries order by 1")]

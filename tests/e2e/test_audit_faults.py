@@ -62,7 +62,7 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
         encoding="utf-8")
     shutil.copy(bad, home_copy / "inbox")
     run = bcd35(home_copy, "run")
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 4, run.stderr  # a new file quarantined: exit code 4
     assert "chia_se_am.csv" in bcd35(home_copy, "status").stdout
 
 

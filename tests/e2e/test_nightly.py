@@ -109,7 +109,8 @@ def test_file_with_one_bad_row_is_quarantined_whole(home_copy: Path):
     shutil.copy(FIXTURES / bad, home_copy / "inbox")
 
     run = bcd35(home_copy, "run")
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.returncode == 4, run.stdout + run.stderr  # new files quarantined: its own code
+    assert f"! {bad}: " in run.stdout
 
     status = bcd35(home_copy, "status")
     assert bad in status.stdout

@@ -50,6 +50,10 @@ def report_of(home: Home, sha256: str) -> dict:
 # (fixture, expected (line, column) of the errors, a fragment of the English reason)
 QUARANTINED = [
     ("empty.csv", {(None, None)}, "empty"),
+    ("meeting_log_terminal_escapes.csv",
+     {(2, "Số đại biểu"), (3, "Số đại biểu"), (3, "Ngày"), (3, "Xã/Thị trấn")}, "is not a number"),
+    ("meeting_log_formulas_without_saved_values.xlsx", {(None, None)},
+     "formula cells saved without their computed values"),
     ("whitespace_only.csv", {(None, None)}, "empty"),
     ("commendation_header_only.csv", {(1, None)}, "no data rows"),
     ("meeting_log_ragged_rows.csv", {(3, None)}, "fewer than the 7 columns"),
@@ -141,6 +145,7 @@ DATA_LINES = {
     "collaborator_shares_windows1258.csv": 2, "commendation_header_only.csv": 0,
     "commendation_title_rows.xlsx": 5, "commendation_wrong_types_unknown_values.csv": 4,
     "meeting_log_bad_date.xlsx": 2, "meeting_log_bad_so_dai_bieu.csv": 3,
+    "meeting_log_terminal_escapes.csv": 2,
     "meeting_log_bad_values.csv": 5, "meeting_log_comma.csv": 4,
     "meeting_log_duplicate_key_conflict.csv": 3, "meeting_log_excel_cells_merged_title.xlsx": 5,
     "meeting_log_html_injection.csv": 1, "meeting_log_nfd_upper_spaces_old_tones.csv": 4,

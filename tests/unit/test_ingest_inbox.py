@@ -203,7 +203,7 @@ def test_originals_kept_read_only_and_inbox_untouched(home: Home) -> None:
     for outcome in result.loaded + result.quarantined:
         kept = home.originals / outcome.sha256[:2] / outcome.sha256
         assert kept.read_bytes() == (home.inbox / outcome.original_path).read_bytes()
-        assert stat.S_IMODE(kept.stat().st_mode) == 0o444
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o440  # read-only, nothing for other users
     registered = {f.sha256: f for f in list_files(home)}
     assert len(registered) == 3
     for digest, record in registered.items():

@@ -86,6 +86,9 @@ RUN_BY: dict[str, By] = {
     "bcd35 up --home DIR --port N": By((UP_DOWN,), "run by the fixture"),
     "uv run bcd35 run --home /srv/bcd35": By((DEMO, RUN), "the real CLI on a temporary home"),
     "bcd35 run": By((DEMO, RUN), "the real CLI on a temporary home"),
+    "bcd35 run --help": By(("tests/unit/test_writer_lock.py::"
+                            "test_the_readme_and_help_carry_the_exit_code_table",),
+                           "the real CLI; its exit code table is the README's"),
     "uv run bcd35 run --force --home /srv/bcd35": By(
         (RUN, "tests/e2e/test_nightly.py::test_night_with_nothing_new_builds_nothing"),
         "the real CLI: --force rebuilds identical marts; without it nothing new is skipped"),

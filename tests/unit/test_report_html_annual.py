@@ -35,7 +35,7 @@ def test_nothing_published_writes_nothing(tmp_path):
     from bcd35.config import Home
 
     home = Home(tmp_path / "empty").ensure()
-    assert write_reports(home, [2024]) == {"written": [], "skipped": [2024]}
+    assert write_reports(home, [2024]) == {"written": [], "skipped": [2024], "withheld": []}
 
 
 def test_a_build_that_failed_validation_is_refused(tmp_path):
@@ -43,3 +43,25 @@ def test_a_build_that_failed_validation_is_refused(tmp_path):
     with pytest.raises(ReportRefused):
         write_reports(home, [2024])
     assert not os.listdir(home.exports)
+
+
+def test_a_withheld_year_is_not_rewritten_and_says_why(tmp_path):
+    """The DAG says what `bcd35 run` said: the withheld year keeps its last report."""
+    from bcd35.publish import published_build, read_manifest, write_manifest
+
+    home = make_home(tmp_path / "home")
+    assert write_reports(home, [2024])["written"]
+    before = (home.exports / "2024" / PAGE_NAME).stat().st_mtime_ns
+    build = published_build(home)
+    manifest = read_manifest(build)
+    manifest["validation"]["withheld"] = [{
+        "committee_code": "ham_yen", "year": 2024, "checks": ["meeting_attendees_positive"],
+        "messages": ["hoi_nghi.csv, dòng 2: 0 đại biểu / line 2: 0 attendees"]}]
+    write_manifest(build, manifest)
+    done = write_reports(home, [2024])
+    assert done["written"] == [] and "hoi_nghi.csv, dòng 2" in done["withheld"][0]
+    assert (home.exports / "2024" / PAGE_NAME).stat().st_mtime_ns == before
+    with pytest.raises(ReportRefused, match="withheld"):
+        from bcd35.report import write_report
+
+        write_report(home, 2024, "ham_yen")
