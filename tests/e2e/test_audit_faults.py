@@ -1,7 +1,8 @@
 """Every blocking check of SPEC §5 is shown to fail on a planted fault.
 
 Faults a clerk can drop in the inbox go through the real CLI (``bcd35 run``): the run
-fails on that check, the published build is unchanged and ``bcd35 report`` refuses. Faults
+fails on that check and withholds the partition it concerns (its last good figures stay
+published) and ``bcd35 report`` refuses that year. Faults
 the ingestion already stops (a negative count is quarantined) or that only a code defect can
 produce (a mart disagreeing with staging, a post twice, totals that do not add up) are planted
 in the raw layer or in a copy of a real candidate build and audited directly.
@@ -18,25 +19,28 @@ import pyarrow.parquet as pq
 import pytest
 
 from bcd35.audit import audit_candidate
+from bcd35.partitions import published_partitions
+from tests.e2e.test_report_cli import mart_kpis
 from tests.support import FIXTURES, bcd35, published_target, tree_digest
 
 
 def _run_blocked_on(home: Path, check: str) -> str:
-    published = published_target(home)
-    digest = tree_digest(published.parent)[published.name]
+    """A night with a fault in Hàm Yên's 2024 records: that partition is withheld (its last good
+    figures stay published, its report is refused, status says why); 2023 is published."""
+    before = mart_kpis(published_target(home), "ham_yen", 2024)
     exports = tree_digest(home / "exports")
 
     run = bcd35(home, "run")
 
-    assert run.returncode != 0, run.stdout
-    assert check in run.stderr
-    assert published_target(home) == published
-    assert tree_digest(published.parent)[published.name] == digest
+    assert run.returncode == 3, run.stdout + run.stderr  # published with a partition withheld
+    assert check in run.stderr and "ham_yen 2024" in run.stderr
+    assert published_partitions(published_target(home))[("ham_yen", 2024)][0] == "withheld"
+    assert mart_kpis(published_target(home), "ham_yen", 2024) == before
     refused = bcd35(home, "report", "--year", "2024")
     assert refused.returncode != 0 and check in refused.stderr
     assert tree_digest(home / "exports") == exports
     status = bcd35(home, "status")
-    assert "audit_failed" in status.stdout and check in status.stdout
+    assert "withheld" in status.stdout and check in status.stdout
     return run.stderr
 
 
