@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from bcd35 import runs
@@ -41,12 +43,17 @@ def test_allow_stale_reports_the_last_good_build_after_a_blocked_run(home_copy: 
     assert good["validation"]["success"] is True
     out = home_copy / "exports" / str(YEAR)
     report_before = tree_digest(out)
-    # a night with one more meeting (valid) whose build fails: a raw file was damaged behind
-    # the ingestion's back (a failure that belongs to no partition blocks the whole night)
+    # a night with one more meeting (valid) whose build fails: a raw file was changed behind
+    # the ingestion's back to name a committee that does not exist (a dbt relationships test
+    # fails: a failure that belongs to no partition blocks the whole night)
     shutil.copy(FIXTURES / "meeting_log_one_new_meeting.csv", home_copy / "inbox")
-    victim = sorted((home_copy / "raw" / "commendation").glob("*.parquet"))[-1]
+    [victim] = [p for p in (home_copy / "raw" / "meeting_log").glob("*.parquet")
+                if p.name != "_empty.parquet"][:1]
+    table = pq.read_table(victim)
+    index = table.schema.get_field_index("_committee_code")
     victim.chmod(0o640)
-    victim.write_bytes(b"not parquet")
+    pq.write_table(table.set_column(index, table.schema.field(index), pa.array(
+        ["khong_ton_tai"] * table.num_rows, table.schema.field(index).type)), victim)
 
     run = bcd35(home_copy, "run")
 
