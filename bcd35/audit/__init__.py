@@ -111,18 +111,22 @@ def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
 
 
 def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd.DataFrame:
-    """One row per page in the candidate: is it in the previously published build?"""
-    pages = con.sql(
-        "select committee_code, page_id, max(page_name) as page_name, count(*) as n_posts "
-        "from marts.fct_posts group by 1, 2 order by 1, 2"
+    """One row per page in the candidate: is it on the office's page list?
+
+    The list (``HOME/reference/pages.csv``, built into ``staging.stg_home__pages``) is the
+    only thing that silences the warning, so an unlisted page is warned about every night,
+    not only the first night it appears. ``previous`` is kept for callers; it no longer
+    decides anything.
+    """
+    del previous
+    return con.sql(
+        "select posts.committee_code, posts.page_id, max(posts.page_name) as page_name, "
+        "count(*) as n_posts, "
+        "bool_or(listed.page_id is not null) as is_known_page "
+        "from marts.fct_posts as posts "
+        "left join staging.stg_home__pages as listed on posts.page_id = listed.page_id "
+        "group by 1, 2 order by 1, 2"
     ).df()
-    known: set[str] = set()
-    if previous is not None and previous.exists():
-        with duckdb.connect(str(previous), read_only=True) as old:
-            known = {r[0] for r in old.sql("select distinct page_id from marts.fct_posts")
-                     .fetchall()}
-    pages["is_known_page"] = pages["page_id"].isin(known)
-    return pages
 
 
 def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,

@@ -1,11 +1,19 @@
 -- One row per post with its final lifetime metrics (SPEC §2): the export covering the
 -- latest period wins (standard Meta file names), then the latest ingestion, then the later
--- line. An export whose file name gives no period loses to every dated export.
+-- line. An export whose file name gives no period loses to every dated export. The page's
+-- place on the office's list (HOME/reference/pages.csv) comes along: the KPIs leave out the
+-- posts of a page listed as not the committee's.
 with
 
 posts as (
 
     select * from {{ ref('stg_meta__posts') }}
+
+),
+
+pages as (
+
+    select * from {{ ref('stg_home__pages') }}
 
 ),
 
@@ -22,10 +30,12 @@ deduplicated as (
 final as (
 
     select
-        post_id,
-        committee_code,
-        page_id,
-        page_name,
+        deduplicated.post_id,
+        deduplicated.committee_code,
+        deduplicated.page_id,
+        deduplicated.page_name,
+        pages.page_id is not null as is_listed_page,
+        pages.is_committee_page,
         published_at_local,
         published_date,
         post_type,
@@ -49,6 +59,8 @@ final as (
         source_sheet,
         source_row_number
     from deduplicated
+    left join pages
+        on deduplicated.page_id = pages.page_id
 
 )
 
