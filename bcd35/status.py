@@ -202,6 +202,14 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Người phân tích mở / analysts open", str(home.published))
     if manifest.get("data_docs"):
         table.add_row("Data Docs (GX)", f"file://{manifest['data_docs']}")
+    reference = manifest.get("home_reference")
+    if reference is not None:
+        table.add_row("Tham chiếu / office reference",
+                      f"{reference.get('n_targets', 0)} kế hoạch / targets, "
+                      f"{reference.get('n_pages', 0)} trang / pages, "
+                      f"{len(reference.get('problems', []))} dòng bị từ chối / rows refused"
+                      + (f" ({', '.join(reference['files'])})" if reference.get("files") else
+                         " (HOME/reference: chưa có tệp / no files)"))
     for w in validation.get("warnings", []):
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
                       f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "

@@ -46,6 +46,9 @@ class CheckOutcome:
     success: bool
     title_vi: str
     title_en: str
+    # of a failed check: {committee_code, year, failed_rows, example} per partition it found
+    # bad rows in (audit.check_results)
+    partitions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -107,7 +110,8 @@ def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
         "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
     text = json.dumps(spec.document, ensure_ascii=False) + spec.row_label_vi + spec.row_label_en
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
-    return [c for c in present if c in named or c.startswith("source_")] or present
+    return [c for c in present if c in named or c.startswith("source_")
+            or c == "committee_code" or c == "year" or c.endswith("_year")] or present
 
 
 def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd.DataFrame:
@@ -129,15 +133,29 @@ def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd
     ).df()
 
 
-def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
-             file_names: dict[str, str]) -> list[str]:
-    indices = result.get("unexpected_index_list") or []
+def _failed_rows(result: dict, df: pd.DataFrame) -> list[dict]:
     rows = []
-    for idx in indices[:MAX_ROWS_PER_FAILURE]:
+    for idx in result.get("unexpected_index_list") or []:
         if isinstance(idx, dict):  # GX may return {index_column: value}
             idx = next(iter(idx.values()))
         rows.append(df.loc[idx].to_dict())
-    return row_lines(spec, meta, rows, len(indices), file_names)
+    return rows
+
+
+def _rows_of(rows: list[dict], spec: SuiteSpec, meta: dict,
+             file_names: dict[str, str]) -> list[str]:
+    return row_lines(spec, meta, rows[:MAX_ROWS_PER_FAILURE], len(rows), file_names)
+
+
+def partitions_of(rows: list[dict], spec: SuiteSpec, meta: dict,
+                  file_names: dict[str, str]) -> list[dict]:
+    """Per committee and year of the failed rows: how many, and the first one told."""
+    from bcd35.audit.messages import row_line
+    from bcd35.audit.tables import partitions
+
+    return [{"committee_code": committee, "year": year, "failed_rows": n,
+             "example": row_line(spec, meta, first, file_names) if "message_vi" in meta else ""}
+            for committee, year, n, first in partitions(rows)]
 
 
 def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
@@ -165,10 +183,12 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
     outcomes = []
     for r in results.results:
         meta = r.expectation_config.meta or {}
+        bad = [] if r.success else _failed_rows(r.result, df)
         outcomes.append(CheckOutcome(
             suite=spec.name, check=meta.get("check", r.expectation_config.type),
             blocking=spec.blocking, success=bool(r.success),
             title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
+            partitions=partitions_of(bad, spec, meta, file_names),
         ))
         if r.success:
             continue
@@ -178,7 +198,7 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
             blocking=spec.blocking,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
-            rows=_rows_of(r.result, df, spec, meta, file_names),
+            rows=_rows_of(bad, spec, meta, file_names),
         )
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))

@@ -22,7 +22,7 @@ import os
 import warnings
 from pathlib import Path
 
-from bcd35.audit import AuditResult, CheckFailure, CheckOutcome
+from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, partitions_of
 from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
@@ -245,9 +245,12 @@ def _validate(context, datasource, spec: SuiteSpec, schemas: dict[str, str],
     for r in results.results:
         meta = r.expectation_config.meta or {}
         check = meta.get("check", r.expectation_config.type)
+        bad = [] if r.success else [dict(found) for found in
+                                    (r.result.get("unexpected_index_list") or [])]
         outcomes.append(CheckOutcome(
             suite=spec.name, check=check, blocking=spec.blocking, success=bool(r.success),
-            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", "")))
+            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
+            partitions=partitions_of(bad, spec, meta, file_names)))
         if r.success:
             continue
         failure = CheckFailure(
