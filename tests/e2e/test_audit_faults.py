@@ -18,7 +18,18 @@ import pyarrow.parquet as pq
 import pytest
 
 from bcd35.audit import audit_candidate
-from tests.support import FIXTURES, bcd35, published_target, tree_digest
+from tests.support import FIXTURES, REPO, bcd35, published_target, tree_digest
+
+
+def _failed_candidate_checks(home: Path, check: str) -> list[tuple]:
+    """audit.check_results of the newest candidate (the one the audit refused)."""
+    published = published_target(home)
+    [candidate] = sorted((p for p in (home / "warehouse" / "builds").glob("*.duckdb")
+                          if p != published), key=lambda p: p.name)[-1:]
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        return con.execute("select committee_code, year, severity, passed, failed_rows, message "
+                           "from audit.check_results where check_name = ? and not passed",
+                           [check]).fetchall()
 
 
 def _run_blocked_on(home: Path, check: str) -> str:
@@ -40,18 +51,24 @@ def _run_blocked_on(home: Path, check: str) -> str:
     return run.stderr
 
 
-@pytest.mark.parametrize(("fixture", "check", "named"), [
+@pytest.mark.parametrize(("fixture", "check", "named", "partition"), [
     ("meeting_log_line4_dated_2014_in_2024_log.csv", "meeting_date_in_its_year",
-     "meeting_log_line4_dated_2014_in_2024_log.csv, dòng 4"),
+     "meeting_log_line4_dated_2014_in_2024_log.csv, dòng 4", ("ham_yen", 2014)),
     ("meeting_log_line2_zero_attendees.csv", "meeting_attendees_positive",
-     "meeting_log_line2_zero_attendees.csv, dòng 2"),
+     "meeting_log_line2_zero_attendees.csv, dòng 2", ("ham_yen", 2024)),
     ("meta_posts_reactions_comments_shares_disagree.csv", "post_interactions_add_up",
-     "1222599999999990001"),
+     "1222599999999990001", ("ham_yen", None)),
 ])
-def test_inbox_fault_blocks_publication(home_copy: Path, fixture: str, check: str, named: str):
+def test_inbox_fault_blocks_publication(home_copy: Path, fixture: str, check: str, named: str,
+                                        partition: tuple):
     shutil.copy(FIXTURES / fixture, home_copy / "inbox")
     stderr = _run_blocked_on(home_copy, check)
     assert named in stderr  # the clerk is told which line or post
+    # the refused candidate carries what the audit found, as a table: the check, its
+    # partition (committee, year; null when the rows carry no year), one bad row, the line
+    [found] = _failed_candidate_checks(home_copy, check)
+    assert found[:5] == (*partition, "blocking", False, 1)
+    assert named in found[5]
 
 
 def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path):
@@ -64,6 +81,13 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
     run = bcd35(home_copy, "run")
     assert run.returncode == 0, run.stderr
     assert "chia_se_am.csv" in bcd35(home_copy, "status").stdout
+    # audit.source_files of the published build names every file of the demo and the
+    # quarantined one, each with its status
+    demo = sorted(p.name for p in (REPO / "seeds/demo/inbox").iterdir())
+    with duckdb.connect(str(home_copy / "warehouse" / "bcd35.duckdb"), read_only=True) as con:
+        files = dict(con.sql("select path, status from audit.source_files").fetchall())
+    assert files == {**{f"demo/{name}": "loaded" for name in demo},
+                     "chia_se_am.csv": "quarantined"}
 
 
 def test_negative_count_in_raw_layer_blocks_publication(home_copy: Path):
