@@ -24,7 +24,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bcd35.config import REFERENCE_DIR, Home, known_committees
@@ -303,9 +303,16 @@ def write_for_dbt(home: Home) -> tuple[dict[str, str], HomeReference]:
     ``HOME/dbt/home_reference.json`` (what was read and refused, for the audit and status);
     returns the environment variables that point dbt at them."""
     ref = read_home_reference(home)
-    targets = _write_csv(home.dbt / "kpi_targets.csv", (*TARGET_COLUMNS, "source_line"),
-                         ref.targets)
-    pages = _write_csv(home.dbt / "pages.csv", (*PAGE_COLUMNS, "source_line"), ref.pages)
+    # the office file's modification time, for dbt's source freshness
+    for rows, path in ((ref.targets, targets_file(home)), (ref.pages, pages_file(home))):
+        stamp = (datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M:%S")
+                 if path is not None else "")
+        for row in rows:
+            row["_loaded_at"] = stamp
+    targets = _write_csv(home.dbt / "kpi_targets.csv",
+                         (*TARGET_COLUMNS, "source_line", "_loaded_at"), ref.targets)
+    pages = _write_csv(home.dbt / "pages.csv", (*PAGE_COLUMNS, "source_line", "_loaded_at"),
+                       ref.pages)
     report = home.dbt / "home_reference.json"
     report.write_text(json.dumps(ref.to_dict(), ensure_ascii=False, indent=2, sort_keys=True),
                       encoding="utf-8")

@@ -115,7 +115,7 @@ def test_dbt_copies_hold_only_valid_rows_and_the_report_the_refused_ones(home):
     assert [r["kpi_code"] for r in rows] == ["hoi_nghi_thong_tin_thoi_su", "ban_tin_so_cuon"]
     with open(env["BCD35_PAGES_CSV"], encoding="utf-8") as fh:
         assert fh.read().strip() == ("page_id,page_name,is_committee_page,confirmed_by,"
-                                     "confirmed_date,source_line")
+                                     "confirmed_date,source_line,_loaded_at")
     report = json.loads((home.dbt / "home_reference.json").read_text(encoding="utf-8"))
     assert report["n_targets"] == 2 and report["problems"][0]["line"] == 3
 
