@@ -88,7 +88,8 @@ def _rows(kind: Kind, files: list[Path]) -> list[tuple]:
 
 
 def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
-    """Replace the ``raw`` schema with the current raw layer; returns rows loaded per kind.
+    """Replace the ``raw`` schema with the current raw layer (and the office's reference data);
+    returns rows loaded per kind.
 
     One transaction: a reader of ``raw`` sees the old or the new layer, never half of it.
     """
@@ -107,7 +108,7 @@ def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
                 execute_values(cur, f'insert into {RAW_SCHEMA}."{kind.name}" ({columns}) '
                                     "values %s", rows, page_size=1000)
             loaded[kind.name] = len(rows)
-        loaded.update(_load_home_reference(home, cur, execute_values))
+        _load_home_reference(home, cur, execute_values)
     return loaded
 
 
