@@ -119,16 +119,16 @@ def kpi_table(data: ReportData) -> str:
 
 
 def _kpi_row(i: int, k: KpiRow, year: int) -> str:
-    partial = k.is_partial_year or (k.previous_year is not None and k.is_previous_year_partial)
+    notes = partial_notes_vi(k, year)  # a year that covers only part of the year
+    note_class = "note partial" if notes else "note"
     return (
-        f'<tr data-code="{_e(k.code)}" data-partial="{str(partial).lower()}">'
-        f'<td class="num">{i}</td>'
+        f'<tr data-code="{_e(k.code)}"><td class="num">{i}</td>'
         f'<td class="code">{_e(k.code)}</td><td>{_e(k.name_vi)}</td><td>{_e(k.unit_vi)}</td>'
         + _number_cell(k.value, missing=NO_DATA_VI)
         + _number_cell(k.target)
         + _number_cell(k.pct_of_target, pct=True)
         + _number_cell(k.previous_year, missing=NO_DATA_VI)
-        + f'<td class="note">{_e("; ".join(partial_notes_vi(k, year)))}</td>' + "</tr>"
+        + f'<td class="{note_class}">{_e("; ".join(notes))}</td>' + "</tr>"
     )
 
 
