@@ -211,9 +211,10 @@ def published_part(home: Home) -> RenderableType:
                       + (f" ({', '.join(reference['files'])})" if reference.get("files") else
                          " (HOME/reference: chưa có tệp / no files)"))
     for w in validation.get("warnings", []):
+        # Text, not a markup string: "[check_name]" would be read as a rich style and vanish
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
-                      f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
-                      f"({len(w.get('rows', []))})")
+                      Text(f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
+                           f"({len(w.get('rows', []))})"))
     return table
 
 
