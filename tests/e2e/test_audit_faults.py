@@ -78,6 +78,9 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
         "03/12/2024;Nguyễn Văn Test;Xã Yên Phú;Facebook;https://www.facebook.com/x/1;-40;3\n",
         encoding="utf-8")
     shutil.copy(bad, home_copy / "inbox")
+    # a good file too: a night that only quarantines changes no figure and builds nothing,
+    # and audit.source_files is written with each build
+    shutil.copy(FIXTURES / "meeting_log_one_new_meeting.csv", home_copy / "inbox")
     run = bcd35(home_copy, "run")
     assert run.returncode == 0, run.stderr
     assert "chia_se_am.csv" in bcd35(home_copy, "status").stdout
@@ -87,7 +90,7 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
     with duckdb.connect(str(home_copy / "warehouse" / "bcd35.duckdb"), read_only=True) as con:
         files = dict(con.sql("select path, status from audit.source_files").fetchall())
     assert files == {**{f"demo/{name}": "loaded" for name in demo},
-                     "chia_se_am.csv": "quarantined"}
+                     "chia_se_am.csv": "quarantined", "meeting_log_one_new_meeting.csv": "loaded"}
 
 
 def test_negative_count_in_raw_layer_blocks_publication(home_copy: Path):
