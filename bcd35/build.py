@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ class Build:
 
 def candidate_path(home: Home, build_id: str) -> Path:
     return home.builds / f"{build_id}.duckdb"
+
+
+def reference_report_path(build: Path) -> Path:
+    """The office's reference data a build read, and the rows it refused (JSON)."""
+    return build.with_suffix(".reference.json")
 
 
 #: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
@@ -123,6 +129,9 @@ def dbt_env(home: Home, candidate: Path, committee: str) -> dict[str, str]:
         DO_NOT_TRACK="1",
     )
     env[PSEUDONYM_KEY_ENV] = pseudonym_key(home).decode()
+    from bcd35.home_reference import write_for_dbt
+
+    env.update(write_for_dbt(home)[0])
     return env
 
 
@@ -143,11 +152,14 @@ def build_candidate(home: Home, build_id: str, committee: str) -> Build:
     candidate = candidate_path(home, build_id)
     if candidate.exists():
         raise FileExistsError(f"candidate {candidate} exists already: build ids are single-use")
+    env = dbt_env(home, candidate, committee)
+    # what the office's reference files gave and which rows were refused, for the audit
+    shutil.copyfile(home.dbt / "home_reference.json", reference_report_path(candidate))
     # dbt dies with this process (a `kill -9` of the run must not leave it writing the
     # abandoned candidate); on SIGTERM/SIGINT (Stopped), subprocess.run kills it before raising
     proc = subprocess.run(
         dbt_command(home, "build", "--fail-fast"),
-        env=dbt_env(home, candidate, committee),
+        env=env,
         capture_output=True,
         text=True,
         check=False,

@@ -251,7 +251,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Copy the demo inbox of seeds/demo into HOME/inbox/demo (files already there are kept)."""
+    """Copy the demo inbox of seeds/demo into HOME/inbox/demo (files already there are kept)
+    and the demo's page list into HOME/reference/pages.csv (unless the home has one)."""
     home = _home(args)
     target = home.inbox / "demo"
     target.mkdir(parents=True, exist_ok=True)
@@ -261,6 +262,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             shutil.copy2(src, target / src.name)
             n += 1
     print(f"{n} demo files copied to {target}")
+    # the demo page is the committee's: listed as the office would list it (kept if present)
+    pages = home.root / "reference" / "pages.csv"
+    if not pages.exists():
+        pages.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(DEMO_INBOX).parent / "reference" / "pages.csv", pages)
+        print(f"demo page list copied to {pages}")
     return 0
 
 

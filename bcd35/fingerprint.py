@@ -2,7 +2,8 @@
 
 The fingerprint covers the raw layer (each file's name — the sha256 of its source — size and
 mtime, so a rewrite counts as a change), the home's committee list, the dbt project, the
-reference seeds, the Great Expectations suites, every module of the ``bcd35`` package, the
+reference seeds, the office's reference data (``HOME/reference``: targets,
+pages), the Great Expectations suites, every module of the ``bcd35`` package, the
 committee and the pseudonymisation key (hashed). Nothing in the models reads the clock, so two
 builds with one fingerprint have the same figures. A night whose fingerprint equals the one the
 *published, validated* build was made from skips build, audit and publish; any difference —
@@ -64,6 +65,11 @@ def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) 
     listing = committees_file(home)
     if listing.exists():
         h.update(hashlib.sha256(listing.read_bytes()).digest())
+    from bcd35.home_reference import input_files
+
+    h.update(b"home reference\0")
+    for path in input_files(home):
+        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(b"dbt\0")
     _hash_files(h, DBT_PROJECT_DIR, DBT_INPUTS)
     h.update(b"reference\0")

@@ -210,6 +210,55 @@ def sources_of(candidate_path: str, home: Home) -> list[dict]:
     ]
 
 
+def home_reference_of(candidate) -> dict:
+    """What the build read of the office's reference data, and the rows it refused."""
+    import json
+
+    from bcd35.build import reference_report_path
+
+    path = reference_report_path(candidate)
+    if not path.exists():
+        return {"files": [], "n_targets": 0, "n_pages": 0, "problems": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def add_reference_warning(result, reference: dict) -> None:
+    """The office's refused reference rows as a warning of the night (run output, status):
+    they do not stop the night, which uses the other rows."""
+    from bcd35.audit import CheckFailure
+    from bcd35.audit.tables import HOME_REFERENCE_CHECK, HOME_REFERENCE_SUITE
+    from bcd35.home_reference import Problem
+
+    problems = [Problem(**p) for p in reference.get("problems", [])]
+    if problems:
+        result.warnings.append(CheckFailure(
+            suite=HOME_REFERENCE_SUITE, check=HOME_REFERENCE_CHECK, blocking=False,
+            message_vi="Dòng dữ liệu tham chiếu của văn phòng bị từ chối (HOME/reference)",
+            message_en="Rows of the office's reference data refused (HOME/reference)",
+            rows=[p.render() for p in problems]))
+
+
+def audit_table_rows(home: Home, build_id: str, result, sources: list[dict],
+                     reference: dict) -> tuple[list[tuple], list[tuple]]:
+    """Rows of audit.check_results and audit.source_files for this build (both engines)."""
+    from bcd35.audit.tables import check_rows, file_rows
+    from bcd35.ingest import registry
+
+    in_build: dict[str, int] = {}
+    for src in sources:
+        in_build[src["sha256"]] = in_build.get(src["sha256"], 0) + int(src["rows"])
+    checks = check_rows(build_id, result.checks, reference.get("problems", []),
+                        reference.get("files", []))
+    return checks, file_rows(build_id, registry.list_files(home), in_build)
+
+
+def write_audit_tables(home: Home, build_id: str, result, sources: list[dict],
+                       reference: dict, candidate: str) -> None:
+    from bcd35.audit.tables import write_duckdb
+
+    write_duckdb(candidate, *audit_table_rows(home, build_id, result, sources, reference))
+
+
 def audit(home: Home, run_id: str, build_id: str) -> dict:
     with writing(home, run_id, "audit"):
         return _audit(home, run_id, build_id)
@@ -231,6 +280,10 @@ def _audit(home: Home, run_id: str, build_id: str) -> dict:
         result = audit_candidate(candidate, previous=published_build(home),
                                  data_docs=data_docs_dir(candidate),
                                  file_names=_file_names(home))
+        sources = sources_of(str(candidate), home)
+        reference = home_reference_of(candidate)
+        add_reference_warning(result, reference)
+        write_audit_tables(home, build_id, result, sources, reference, str(candidate))
         # a failure scoped to partitions withholds them and publishes the rest; one that
         # names no partition blocks the whole night
         withheld = result.withheld() if not result.success and result.scoped else []
@@ -248,8 +301,9 @@ def _audit(home: Home, run_id: str, build_id: str) -> dict:
             # relative to the home: a home moved or restored elsewhere keeps its links
             "data_docs": (data_docs_dir(candidate) / "index.html").relative_to(
                 home.root).as_posix(),
-            "sources": sources_of(str(candidate), home),
+            "sources": sources,
             "corrections": corrections_of(home),
+            "home_reference": reference,
         }
         write_manifest(candidate, manifest)
         if not validation["success"]:

@@ -151,6 +151,7 @@ def prune(home: Home, keep: int = KEEP_PUBLISHED, keep_failed: int = 3) -> list[
         if path.name in keep_set:
             continue
         for victim in (path, manifest_path(path), fingerprint_path(path),
+                       path.with_suffix(".reference.json"),
                        path.with_name(path.name + ".wal")):
             if victim.exists():
                 victim.unlink()

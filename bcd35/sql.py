@@ -66,20 +66,42 @@ def published_warehouse(home: Home) -> Path:
     return path
 
 
-def shell_command(home: Home, extra_args: Sequence[str] = ()) -> list[str]:
+#: Without a terminal (piped, redirected) the shell must print plain text: no ANSI colours.
+PLAIN_OUTPUT: tuple[str, ...] = (".highlight off", ".highlight_results off",
+                                 ".highlight_errors off")
+#: What an analyst sees first: the tables to query (marts), each with its description.
+MARTS_LISTING = ("select table_name as marts_table, comment as description "
+                 "from duckdb_tables() where schema_name = 'marts' order by table_name;")
+
+
+def banner(path: Path) -> str:
+    """The first line of a session. ``.print`` takes one argument quoted with ``'``: the text
+    must hold no ``'`` (a path may: it is dropped from the path)."""
+    shown = str(path).replace("'", "")
+    build = path.resolve().stem.replace("'", "")
+    return (f".print 'bcd35 — {shown} (build {build}), read-only. Query the marts listed below "
+            "(schema marts); reference holds the lookups, audit the checks "
+            "(audit.check_results) and the files (audit.source_files). Column descriptions: "
+            "the comment column of duckdb_columns(). Examples: the README, section for "
+            "analysts.'")
+
+
+def shell_command(home: Home, extra_args: Sequence[str] = (),
+                  terminal: bool | None = None) -> list[str]:
     """The DuckDB CLI command line of an analyst session (``extra_args``: output options
-    such as ``-csv``, placed before the database)."""
+    such as ``-csv``, placed before the database). ``terminal``: whether the session's output
+    is a terminal (default: this process's stdout); colours only then."""
     path = published_warehouse(home)
-    build = path.resolve().stem
-    shown = str(path).replace("'", "")  # .print takes one quoted argument
-    banner = (f".print 'bcd35 — {shown} (build {build}), read-only. "
-              "Schemas: marts (facts, dims, KPIs), reference, audit. "
-              ".tables lists them; the README's analysts' section has examples.'")
+    if terminal is None:
+        terminal = sys.stdout.isatty()
     args = [str(duckdb_cli()), "-readonly", "-no-init"]
+    if not terminal or extra_args:
+        for command in PLAIN_OUTPUT:
+            args += ["-cmd", command]
     for command in SHELL_SETUP:
         args += ["-cmd", command]
     if not extra_args:
-        args += ["-cmd", banner]
+        args += ["-cmd", banner(path), "-cmd", MARTS_LISTING]
     return [*args, *extra_args, str(path)]
 
 

@@ -213,10 +213,19 @@ def published_part(home: Home) -> RenderableType:
             f"{w['committee_code']} {w['year']}: {', '.join(w['checks'])} — bản trước vẫn "
             "dùng / the last published version stays\n"
             + "\n".join(f"  - {shown(m)}" for m in w["messages"][:5])))
+    reference = manifest.get("home_reference")
+    if reference is not None:
+        table.add_row("Tham chiếu / office reference",
+                      f"{reference.get('n_targets', 0)} kế hoạch / targets, "
+                      f"{reference.get('n_pages', 0)} trang / pages, "
+                      f"{len(reference.get('problems', []))} dòng bị từ chối / rows refused"
+                      + (f" ({', '.join(reference['files'])})" if reference.get("files") else
+                         " (HOME/reference: chưa có tệp / no files)"))
     for w in validation.get("warnings", []):
+        # Text, not a markup string: "[check_name]" would be read as a rich style and vanish
         table.add_row(Text("Cảnh báo / warning", style="yellow"),
-                      shown(f"[{w.get('check')}] {w.get('message_vi')} / {w.get('message_en')} "
-                            f"({len(w.get('rows', []))})"))
+                      Text(shown(f"[{w.get('check')}] {w.get('message_vi')} / "
+                                 f"{w.get('message_en')} ({len(w.get('rows', []))})")))
     return table
 
 

@@ -88,7 +88,8 @@ def _rows(kind: Kind, files: list[Path]) -> list[tuple]:
 
 
 def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
-    """Replace the ``raw`` schema with the current raw layer; returns rows loaded per kind.
+    """Replace the ``raw`` schema with the current raw layer (and the office's reference data);
+    returns rows loaded per kind.
 
     One transaction: a reader of ``raw`` sees the old or the new layer, never half of it.
     """
@@ -107,6 +108,30 @@ def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
                 execute_values(cur, f'insert into {RAW_SCHEMA}."{kind.name}" ({columns}) '
                                     "values %s", rows, page_size=1000)
             loaded[kind.name] = len(rows)
+        _load_home_reference(home, cur, execute_values)
+    return loaded
+
+
+def _load_home_reference(home: Home, cur, execute_values) -> dict[str, int]:
+    """The office's validated reference data (targets, pages) as text tables ``raw.kpi_targets``
+    and ``raw.pages``: the sources ``home.*`` DuckDB reads from CSV in place."""
+    import csv
+
+    from bcd35.home_reference import write_for_dbt
+
+    paths, _ = write_for_dbt(home)
+    loaded = {}
+    for table, env in (("kpi_targets", "BCD35_KPI_TARGETS_CSV"), ("pages", "BCD35_PAGES_CSV")):
+        with open(paths[env], newline="", encoding="utf-8") as fh:
+            header, *rows = list(csv.reader(fh))
+        cur.execute(f'drop table if exists {RAW_SCHEMA}."{table}"')
+        columns = ", ".join(f'"{name}" text' for name in header)
+        cur.execute(f'create table {RAW_SCHEMA}."{table}" ({columns})')
+        if rows:
+            names = ", ".join(f'"{name}"' for name in header)
+            execute_values(cur, f'insert into {RAW_SCHEMA}."{table}" ({names}) values %s',
+                           rows)
+        loaded[table] = len(rows)
     return loaded
 
 

@@ -19,7 +19,8 @@ from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.recompute import kpi_recomputation_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
-from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld, partitions_of
+from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld
+from bcd35.partitions import partitions_of as scope_of
 
 __all__ = ["MAX_ROWS_PER_FAILURE", "AuditResult", "CheckFailure", "CheckOutcome",
            "audit_candidate"]
@@ -50,6 +51,9 @@ class CheckOutcome:
     success: bool
     title_vi: str
     title_en: str
+    # of a failed check: {committee_code, year, failed_rows, example} per partition it found
+    # bad rows in (audit.check_results)
+    partitions: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -129,44 +133,57 @@ def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
     text = json.dumps(spec.document, ensure_ascii=False) + spec.row_label_vi + spec.row_label_en
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     named.update(("committee_code", *YEAR_COLUMNS, *ALSO_CONCERNS))  # to scope failures
-    return [c for c in present if c in named or c.startswith("source_")] or present
+    return [c for c in present if c in named or c.startswith("source_")
+            or c == "year" or c.endswith("_year")] or present
 
 
 def new_pages_frame(con: duckdb.DuckDBPyConnection, previous: Path | None) -> pd.DataFrame:
-    """One row per page in the candidate: is it in the previously published build?"""
-    pages = con.sql(
-        "select committee_code, page_id, max(page_name) as page_name, count(*) as n_posts "
-        "from marts.fct_posts group by 1, 2 order by 1, 2"
+    """One row per page in the candidate: is it on the office's page list?
+
+    The list (``HOME/reference/pages.csv``, built into ``staging.stg_home__pages``) is the
+    only thing that silences the warning, so an unlisted page is warned about every night,
+    not only the first night it appears. ``previous`` is kept for callers; it no longer
+    decides anything.
+    """
+    del previous
+    return con.sql(
+        "select posts.committee_code, posts.page_id, max(posts.page_name) as page_name, "
+        "count(*) as n_posts, "
+        "bool_or(listed.page_id is not null) as is_known_page "
+        "from marts.fct_posts as posts "
+        "left join staging.stg_home__pages as listed on posts.page_id = listed.page_id "
+        "group by 1, 2 order by 1, 2"
     ).df()
-    known: set[str] = set()
-    if previous is not None and previous.exists():
-        with duckdb.connect(str(previous), read_only=True) as old:
-            known = {r[0] for r in old.sql("select distinct page_id from marts.fct_posts")
-                     .fetchall()}
-    pages["is_known_page"] = pages["page_id"].isin(known)
-    return pages
 
 
-def _indices(result: dict) -> list:
-    indices = result.get("unexpected_index_list") or []
-    # GX may return {index_column: value}
-    return [next(iter(idx.values())) if isinstance(idx, dict) else idx for idx in indices]
+def _failed_rows(result: dict, df: pd.DataFrame) -> list[dict]:
+    rows = []
+    for idx in result.get("unexpected_index_list") or []:
+        if isinstance(idx, dict):  # GX may return {index_column: value}
+            idx = next(iter(idx.values()))
+        rows.append(df.loc[idx].to_dict())
+    return rows
 
 
-def _rows_of(result: dict, df: pd.DataFrame, spec: SuiteSpec, meta: dict,
+def _rows_of(rows: list[dict], spec: SuiteSpec, meta: dict,
              file_names: dict[str, str]) -> list[str]:
-    indices = _indices(result)
-    rows = [df.loc[idx].to_dict() for idx in indices[:MAX_ROWS_PER_FAILURE]]
-    return row_lines(spec, meta, rows, len(indices), file_names)
+    return row_lines(spec, meta, rows[:MAX_ROWS_PER_FAILURE], len(rows), file_names)
 
 
-def _partitions_of(result: dict, df: pd.DataFrame) -> list[list] | None:
+def partitions_of(rows: list[dict], spec: SuiteSpec, meta: dict,
+                  file_names: dict[str, str]) -> list[dict]:
+    """Per committee and year of the failed rows: how many, and the first one told."""
+    from bcd35.audit.messages import row_line
+    from bcd35.audit.tables import partitions
+
+    return [{"committee_code": committee, "year": year, "failed_rows": n,
+             "example": row_line(spec, meta, first, file_names) if "message_vi" in meta else ""}
+            for committee, year, n, first in partitions(rows)]
+
+
+def _scope(rows: list[dict]) -> list[list] | None:
     """Every failing row's partitions (all rows, not only those shown); None if not scoped."""
-    indices = _indices(result)
-    if not indices:
-        return None
-    columns = [c for c in ("committee_code", *YEAR_COLUMNS, *ALSO_CONCERNS) if c in df.columns]
-    found = partitions_of(df.loc[indices, columns].to_dict("records"))
+    found = scope_of(rows) if rows else None
     return None if found is None else [list(p) for p in sorted(found)]
 
 
@@ -195,10 +212,12 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
     outcomes = []
     for r in results.results:
         meta = r.expectation_config.meta or {}
+        bad = [] if r.success else _failed_rows(r.result, df)
         outcomes.append(CheckOutcome(
             suite=spec.name, check=meta.get("check", r.expectation_config.type),
             blocking=spec.blocking, success=bool(r.success),
             title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
+            partitions=partitions_of(bad, spec, meta, file_names),
         ))
         if r.success:
             continue
@@ -208,8 +227,8 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
             blocking=spec.blocking,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
-            rows=_rows_of(r.result, df, spec, meta, file_names),
-            partitions=_partitions_of(r.result, df),
+            rows=_rows_of(bad, spec, meta, file_names),
+            partitions=_scope(bad),
         )
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))

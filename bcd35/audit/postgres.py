@@ -10,7 +10,7 @@ schema, or a computed frame (``python:<frame>``), computed here in SQL as a GX q
   an independent recomputation from the candidate's staging tables — a second implementation
   of SPEC §4 in plain SQL, with its own deduplication on the natural keys (latest ingestion
   wins), like ``bcd35.audit.recompute`` does in pandas for DuckDB;
-- ``python:new_pages``: the candidate's pages, and whether the published build knows them.
+- ``python:new_pages``: the candidate's pages, and whether the office's page list has them.
 
 Failed rows are reported like the DuckDB audit does (file, line, values in the clerk's number
 format): GX returns each unexpected row's columns (``unexpected_index_column_names``).
@@ -22,7 +22,7 @@ import os
 import warnings
 from pathlib import Path
 
-from bcd35.audit import AuditResult, CheckFailure, CheckOutcome
+from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, partitions_of
 from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
@@ -51,6 +51,9 @@ posts as (
             order by export_period_end desc nulls last, ingest_seq desc nulls last,
                 source_row_number desc nulls last) as rn
     from {stg}.stg_meta__posts
+),
+not_our_pages as (
+    select page_id from {stg}.stg_home__pages where not is_committee_page
 ),
 shares as (
     select *, extract(year from shared_date)::bigint as year,
@@ -93,7 +96,8 @@ recomputed (committee_code, year, kpi_code, value) as (
             sum(coalesce(n_reach, 0)) as c,
             sum(coalesce(n_reactions, 0) + coalesce(n_comments, 0) + coalesce(n_shares, 0))
                 as d
-        from posts where rn = 1 and year is not null group by 1, 2
+        from posts where rn = 1 and year is not null
+            and page_id not in (select page_id from not_our_pages) group by 1, 2
     ) p
     cross join lateral (values ('fanpage_tin_bai', a::numeric),
         ('fanpage_tin_bai_binh_quan_ngay', b::numeric), ('fanpage_luot_tiep_can', c::numeric),
@@ -147,7 +151,8 @@ from (
     group by 1, 2
 ) as pages
 """
-KNOWN_PAGE = "coalesce(pages.page_id in (select page_id from {previous}.fct_posts), false)"
+# the office's page list silences the warning (every night until the page is listed)
+KNOWN_PAGE = "coalesce(pages.page_id in (select page_id from {stg}.stg_home__pages), false)"
 
 FRAME_COLUMNS = {
     "python:kpi_recomputation": ["committee_code", "year", "kpi_code", "mart_value",
@@ -191,8 +196,7 @@ def _asset(datasource, spec: SuiteSpec, schemas: dict[str, str],
         return datasource.add_query_asset(spec.name, query=query.strip()), \
             FRAME_COLUMNS[spec.table]
     if spec.table == "python:new_pages":
-        known = (KNOWN_PAGE.format(previous=_q(previous_marts)) if previous_marts
-                 else "false")
+        known = KNOWN_PAGE.format(stg=_q(schemas["staging"]))
         query = NEW_PAGES_SQL.format(marts=_q(schemas["marts"]), known=known)
         return datasource.add_query_asset(spec.name, query=query.strip()), \
             FRAME_COLUMNS[spec.table]
@@ -241,9 +245,12 @@ def _validate(context, datasource, spec: SuiteSpec, schemas: dict[str, str],
     for r in results.results:
         meta = r.expectation_config.meta or {}
         check = meta.get("check", r.expectation_config.type)
+        bad = [] if r.success else [dict(found) for found in
+                                    (r.result.get("unexpected_index_list") or [])]
         outcomes.append(CheckOutcome(
             suite=spec.name, check=check, blocking=spec.blocking, success=bool(r.success),
-            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", "")))
+            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
+            partitions=partitions_of(bad, spec, meta, file_names)))
         if r.success:
             continue
         failure = CheckFailure(

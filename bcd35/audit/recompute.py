@@ -57,10 +57,14 @@ def recompute_annual_kpis(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             (committee, year, "ban_tin_so_cuon", int(g["n_copies_printed"].sum())),
         ]
 
-    posts = _latest(_table(con, "stg_meta__posts", "committee_code", "post_id",
+    posts = _latest(_table(con, "stg_meta__posts", "committee_code", "post_id", "page_id",
                            "export_period_end", "published_at_local", "n_reach",
                            "n_reactions", "n_comments", "n_shares"), ["committee_code", "post_id"],
                     first=["export_period_end"])
+    # the office's list decides which pages count: one listed as not the committee's does not
+    not_ours = {r[0] for r in con.sql("select page_id from staging.stg_home__pages "
+                                      "where not is_committee_page").fetchall()}
+    posts = posts[~posts["page_id"].isin(not_ours)].copy()
     posts["year"] = pd.to_datetime(posts["published_at_local"]).dt.year
     for (committee, year), g in posts.groupby(["committee_code", "year"]):
         n_posts = len(g)

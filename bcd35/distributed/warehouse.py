@@ -366,6 +366,14 @@ def sources_of(cur, staging_schema: str, names: dict[str, str]) -> list[dict]:
             for kind, sha, n in cur.fetchall()]
 
 
+def _home_reference(home: Home) -> dict:
+    """What the last raw load read of the office's reference data (bcd35.warehouse_pg)."""
+    path = home.dbt / "home_reference.json"
+    if not path.exists():
+        return {"files": [], "n_targets": 0, "n_pages": 0, "problems": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def manifest_dir(home: Home) -> Path:
     return home.warehouse / "postgres"
 
@@ -373,7 +381,8 @@ def manifest_dir(home: Home) -> Path:
 def audit(home: Home, run_id: str, build_id: str) -> dict:
     """The committed suites on the candidate schemas (GX, native PostgreSQL data source)."""
     from bcd35.audit.postgres import audit_candidate_pg
-    from bcd35.nightly import AuditFailed
+    from bcd35.audit.tables import write_postgres
+    from bcd35.nightly import AuditFailed, add_reference_warning, audit_table_rows
 
     with runs.stage(home, run_id, "audit", failed_status="audit_failed"), \
             connect() as conn, conn.cursor() as cur:
@@ -390,6 +399,11 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
         names = _file_names(home)
         result = audit_candidate_pg(schemas, previous_marts="marts" if previous else None,
                                     data_docs=docs, file_names=names)
+        sources = sources_of(cur, schemas["staging"], names)
+        reference = _home_reference(home)
+        add_reference_warning(result, reference)
+        write_postgres(cur, schemas["audit"],
+                       *audit_table_rows(home, build_id, result, sources, reference))
         manifest = {
             "build_id": build_id,
             "run_id": run_id,
@@ -400,7 +414,8 @@ def audit(home: Home, run_id: str, build_id: str) -> dict:
             "code_version": code_version(),
             "validation": result.to_dict(),
             "data_docs": str(docs / "index.html"),
-            "sources": sources_of(cur, schemas["staging"], names),
+            "sources": sources,
+            "home_reference": reference,
         }
         manifest_dir(home).mkdir(parents=True, exist_ok=True)
         (manifest_dir(home) / f"{build_id}.json").write_text(

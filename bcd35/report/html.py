@@ -20,7 +20,7 @@ from pathlib import Path
 from bcd35.report.audit_pack import STATUS_TEXT, checks_with_status
 from bcd35.report.charts import ChartSpec
 from bcd35.report.kpis import KpiRow, ReportData
-from bcd35.report.writers import NO_DATA_VI
+from bcd35.report.writers import NO_DATA_VI, partial_notes_vi
 from bcd35.vietnamese import format_vn_number
 
 PAGE_NAME = "index.html"
@@ -130,10 +130,10 @@ def _number_cell(value, *, pct: bool = False, missing: str = "") -> str:
 def kpi_table(data: ReportData) -> str:
     y = data.year
     head = ["TT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", f"Năm {y}", f"Kế hoạch năm {y}",
-            "Tỷ lệ đạt kế hoạch (%)", f"Năm {y - 1}"]
+            "Tỷ lệ đạt kế hoạch (%)", f"Năm {y - 1}", "Ghi chú"]
     rows = []
     for i, k in enumerate(data.kpis, start=1):
-        rows.append(_kpi_row(i, k))
+        rows.append(_kpi_row(i, k, y))
     return (
         '<table id="kpi-table">\n<thead><tr>'
         + "".join(f"<th>{_e(h)}</th>" for h in head)
@@ -141,14 +141,17 @@ def kpi_table(data: ReportData) -> str:
     )
 
 
-def _kpi_row(i: int, k: KpiRow) -> str:
+def _kpi_row(i: int, k: KpiRow, year: int) -> str:
+    notes = partial_notes_vi(k, year)  # a year that covers only part of the year
+    note_class = "note partial" if notes else "note"
     return (
         f'<tr data-code="{_e(k.code)}"><td class="num">{i}</td>'
         f'<td class="code">{_e(k.code)}</td><td>{_e(k.name_vi)}</td><td>{_e(k.unit_vi)}</td>'
         + _number_cell(k.value, missing=NO_DATA_VI)
         + _number_cell(k.target)
         + _number_cell(k.pct_of_target, pct=True)
-        + _number_cell(k.previous_year, missing=NO_DATA_VI) + "</tr>"
+        + _number_cell(k.previous_year, missing=NO_DATA_VI)
+        + f'<td class="{note_class}">{_e("; ".join(notes))}</td>' + "</tr>"
     )
 
 

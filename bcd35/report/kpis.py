@@ -27,6 +27,10 @@ class KpiRow:
     target: Number | None
     previous_year: Number | None  # None = no data for the year before (or no such year)
     pct_of_target: float | None
+    # the year, or the previous year it is compared with, does not span January–December
+    # (marts.mart_kpi_coverage): the comparison is not like for like
+    is_partial_year: bool = False
+    is_previous_year_partial: bool = False
 
     @property
     def has_data(self) -> bool:
@@ -91,13 +95,14 @@ def _connect(build: Path) -> duckdb.DuckDBPyConnection:
 def _annual(con: duckdb.DuckDBPyConnection, committee: str, year: int) -> list[KpiRow]:
     rows = con.execute(
         "select committee_code, kpi_code, name_vi, unit_vi, value, target, "
-        "previous_year_value, pct_of_target from marts.mart_kpi_annual "
-        f"where year = {int(year)} order by sort_order"
+        "previous_year_value, pct_of_target, is_partial_year, is_previous_year_partial "
+        f"from marts.mart_kpi_annual where year = {int(year)} order by sort_order"
     ).fetchall()
     return [
         KpiRow(code, name, unit, _num(value), _num(target), _num(previous),
-               None if pct is None else float(pct))
-        for who, code, name, unit, value, target, previous, pct in rows if who == committee
+               None if pct is None else float(pct), bool(partial), bool(previous_partial))
+        for who, code, name, unit, value, target, previous, pct, partial, previous_partial
+        in rows if who == committee
     ]
 
 

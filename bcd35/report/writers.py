@@ -29,14 +29,29 @@ def headers_vi(year: int) -> list[str]:
             "Ghi chú"]
 
 
+PARTIAL_YEAR_VI = "chỉ có số liệu một phần năm"
+
+
+def partial_notes_vi(row: KpiRow, year: int) -> list[str]:
+    """Which of the two years compared covers only part of the year (not like for like)."""
+    notes = []
+    if row.value is not None and row.is_partial_year:
+        notes.append(f"Năm {year} {PARTIAL_YEAR_VI}")
+    if row.previous_year is not None and row.is_previous_year_partial:
+        notes.append(f"Năm {year - 1} {PARTIAL_YEAR_VI}, so sánh không cùng kỳ")
+    return notes
+
+
 def note_vi(row: KpiRow, year: int) -> str:
-    """The note column: says plainly which figures are missing (missing is not 0)."""
+    """The note column: says plainly which figures are missing (missing is not 0) and when
+    a year covers only part of the year."""
     notes = []
     if row.value is None:
         notes.append(f"{NO_DATA_VI} năm {year}")
     if row.previous_year is None:
         notes.append(f"{NO_DATA_VI.lower()} năm {year - 1}" if notes
                      else f"{NO_DATA_VI} năm {year - 1}")
+    notes += partial_notes_vi(row, year)
     return "; ".join(notes)
 
 
@@ -65,7 +80,8 @@ def report_json(data: ReportData) -> dict:
         "kpis": [
             {"code": r.code, "name_vi": r.name_vi, "unit_vi": r.unit_vi, "value": r.value,
              "target": r.target, "previous_year": r.previous_year,
-             "pct_of_target": r.pct_of_target}
+             "pct_of_target": r.pct_of_target, "is_partial_year": r.is_partial_year,
+             "is_previous_year_partial": r.is_previous_year_partial}
             for r in data.kpis
         ],
         "sources": manifest["sources"],

@@ -1,4 +1,4 @@
-"""The five example questions of the README's analysts' section, run on a published demo build
+"""The eight example questions of the README's analysts' section, run on a published demo build
 through the analysts' read-only connection, with their answers checked. The SQL below must also
 appear, word for word, in the README."""
 
@@ -81,8 +81,54 @@ where issue_year = 2024
 order by issue_number;
 """
 
+FILES_OF_BULLETIN_COPIES = """
+select
+    files.path,
+    files.kind,
+    files.status,
+    count(*) as n_issues,
+    sum(issues.n_copies_printed) as n_copies
+from marts.fct_bulletin_issues as issues
+inner join audit.source_files as files
+    on issues.source_file_sha256 = files.sha256
+where issues.issue_year = 2024
+group by 1, 2, 3
+order by 1;
+"""
+
+CHECKS_OF_THE_BUILD = """
+select
+    check_name,
+    severity,
+    bool_and(passed) as passed,
+    sum(failed_rows) as failed_rows,
+    string_agg(distinct committee_code || ' ' || year, ', ') as partitions
+from audit.check_results
+group by 1, 2
+order by passed, severity, check_name;
+"""
+
+COMPARED_WITH_A_PARTIAL_YEAR = """
+select
+    annual.kpi_code,
+    annual.value,
+    annual.previous_year_value,
+    coverage.first_date as previous_first_date,
+    coverage.last_date as previous_last_date,
+    coverage.n_months_with_data as previous_n_months
+from marts.mart_kpi_annual as annual
+inner join marts.mart_kpi_coverage as coverage
+    on
+        annual.committee_code = coverage.committee_code
+        and annual.year = coverage.year + 1
+        and annual.kpi_code = coverage.kpi_code
+where annual.year = 2024 and annual.is_previous_year_partial
+order by annual.sort_order;
+"""
+
 QUERIES = [MEETINGS_PER_COMMUNE_PER_QUARTER, COPIES_PER_RECEIVING_UNIT, POSTS_PER_MONTH_PER_PAGE,
-           TOP_COLLABORATOR_UNITS_BY_REACH, TRACE_BULLETIN_COPIES]
+           TOP_COLLABORATOR_UNITS_BY_REACH, TRACE_BULLETIN_COPIES, FILES_OF_BULLETIN_COPIES,
+           CHECKS_OF_THE_BUILD, COMPARED_WITH_A_PARTIAL_YEAR]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +150,8 @@ def _normalise(sql: str) -> str:
     return re.sub(r"\s+", " ", sql).strip()
 
 
-@pytest.mark.parametrize("sql", QUERIES, ids=["meetings", "copies", "posts", "units", "trace"])
+@pytest.mark.parametrize("sql", QUERIES, ids=["meetings", "copies", "posts", "units", "trace",
+                                         "files", "checks", "partial"])
 def test_query_is_in_the_analysts_documentation(sql):
     text = _normalise((REPO / "README.md").read_text(encoding="utf-8"))
     assert _normalise(sql) in text
@@ -167,3 +214,86 @@ def test_trace_bulletin_copies_to_their_lines(con):
     value = con.sql("select value from marts.mart_kpi_annual where year = 2024 "
                     "and kpi_code = 'ban_tin_so_cuon'").fetchone()[0]
     assert Decimal(str(value)) == 9960
+
+
+def test_files_that_make_up_the_bulletin_copies_of_2024(con):
+    rows = _rows(con, FILES_OF_BULLETIN_COPIES)
+    assert rows == [{"path": "demo/so_xuat_ban_ban_tin_2024.xlsx", "kind": "bulletin_issue",
+                     "status": "loaded", "n_issues": 12, "n_copies": 9960}]
+
+
+def test_checks_that_ran_on_the_published_build(con, published_home):
+    import json
+
+    rows = _rows(con, CHECKS_OF_THE_BUILD)
+    by_check = {r["check_name"]: r for r in rows}
+    manifest = json.loads(next((published_home / "warehouse" / "builds").glob(
+        f"{(published_home / 'warehouse' / 'bcd35.duckdb').resolve().stem}.json")).read_text())
+    # every expectation the audit ran is a row; the office's reference files are one more
+    assert set(by_check) == {c["check"] for c in manifest["validation"]["checks"]} | {
+        "home_reference_row_refused"}
+    assert all(r["passed"] for r in rows if r["severity"] == "blocking")
+    moved = by_check["kpi_moved_over_50_percent"]
+    assert (moved["passed"], moved["failed_rows"], moved["partitions"]) == (False, 7,
+                                                                             "ham_yen 2024")
+    assert by_check["posts_from_new_page"]["passed"]  # the demo page is listed
+
+
+def test_kpis_of_2024_compared_with_a_partial_year(con):
+    rows = _rows(con, COMPARED_WITH_A_PARTIAL_YEAR)
+    assert [r["kpi_code"] for r in rows] == [
+        "fanpage_tin_bai", "fanpage_tin_bai_binh_quan_ngay", "fanpage_luot_tiep_can",
+        "fanpage_luot_tuong_tac", "ctv_tin_bai_chia_se", "ctv_luot_tiep_can_tuong_tac",
+        "ctv_so_cong_tac_vien", "khen_thuong_tap_the", "bieu_duong_ca_nhan"]
+    posts = rows[0]
+    assert (posts["value"], posts["previous_year_value"], posts["previous_n_months"]) == (
+        561, 38, 1)
+    assert posts["previous_first_date"].month == posts["previous_last_date"].month == 12
+    # the meetings and bulletins of 2024 have no 2023 to compare with: not listed
+    assert not {r["kpi_code"] for r in rows} & {"hoi_nghi_tong_so", "ban_tin_so_cuon"}
+
+
+def test_column_descriptions_are_in_the_database(con):
+    """dbt's descriptions are table and column comments (persist_docs): an analyst sees them
+    in the warehouse itself. DuckDB's ``describe`` lists the columns; the comments are in
+    duckdb_columns() / duckdb_tables()."""
+    described = [r[0] for r in con.sql("describe marts.mart_kpi_annual").fetchall()]
+    comments = dict(con.sql(
+        "select column_name, comment from duckdb_columns() where schema_name = 'marts' "
+        "and table_name = 'mart_kpi_annual'").fetchall())
+    assert list(comments) == described
+    assert comments["pct_of_target"].startswith("Tỷ lệ đạt (%)")
+    assert comments["is_partial_year"].startswith("Năm chưa đủ")
+    assert all(comments.values()), [c for c, text in comments.items() if not text]
+    missing = con.sql(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where schema_name in ('marts', 'reference') and comment is null").fetchall()
+    assert missing == []
+    undocumented = con.sql(
+        "select table_name || '.' || column_name from duckdb_columns() "
+        "where schema_name = 'marts' and comment is null").fetchall()
+    assert undocumented == []
+
+
+def test_bulletin_recipients_join_the_communes(con):
+    rows = _rows(con, """
+        select units.recipient_unit_name, units.is_matched, communes.commune_name_vi,
+            units.commune_name_2025_vi, sum(dist.n_copies) as n_copies
+        from marts.fct_bulletin_distributions as dist
+        inner join marts.dim_recipient_unit as units
+            on dist.recipient_unit_id = units.recipient_unit_id
+        left join marts.dim_commune as communes
+            on dist.recipient_commune_code = communes.commune_code
+        where dist.issue_year = 2024
+        group by 1, 2, 3, 4
+        order by 1""")
+    by_name = {r["recipient_unit_name"]: r for r in rows}
+    assert len(rows) == 28 and sum(r["n_copies"] for r in rows) == 9960
+    minh_dan = by_name["Đảng ủy xã Minh Dân"]
+    assert (minh_dan["commune_name_vi"], minh_dan["commune_name_2025_vi"]) == (
+        "Minh Dân", "Phù Lưu")
+    assert by_name["Đảng ủy thị trấn Tân Yên"]["commune_name_vi"] == "Tân Yên"
+    # 18 party committees of the 18 pre-2025 units; district bodies and schools name no commune
+    assert sum(r["is_matched"] for r in rows) == 18
+    assert not by_name["Trung tâm Chính trị huyện"]["is_matched"]
+    assert by_name["Trung tâm Chính trị huyện"]["commune_name_vi"] is None

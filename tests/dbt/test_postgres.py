@@ -71,6 +71,16 @@ def test_same_marts_as_duckdb(pg_build):
         "mart_kpi_monthly": "select year, month, kpi_code, value from marts.mart_kpi_monthly "
                             "order by 1, 2, 3",
         "dim_commune": "select commune_code, commune_code_2025 from marts.dim_commune order by 1",
+        "mart_kpi_coverage": "select year, kpi_code, first_date, last_date, n_months_with_data, "
+                             "coverage_basis, is_partial_year from marts.mart_kpi_coverage "
+                             "order by 1, 2",
+        "mart_kpi_annual": "select year, kpi_code, target, target_source, n_months_with_data, "
+                           "is_partial_year, is_previous_year_partial "
+                           "from marts.mart_kpi_annual order by 1, 2",
+        "dim_recipient_unit": "select recipient_unit_id, commune_code, commune_code_2025, "
+                              "is_matched from marts.dim_recipient_unit order by 1",
+        "fct_posts pages": "select post_id, is_listed_page, is_committee_page "
+                           "from marts.fct_posts order by 1",
     }
     for name, sql in queries.items():
         assert _pg_rows(target, sql) == _duck_rows(home, sql), name
@@ -103,3 +113,18 @@ def test_the_key_is_never_in_sql_or_logs(pg_build):
     for path in (home.dbt / "logs_postgres").rglob("*"):
         if path.is_file():
             assert key not in path.read_text(errors="replace"), path
+
+
+def test_descriptions_are_table_and_column_comments_on_postgres(pg_build):
+    """persist_docs on PostgreSQL: psql's \\d+ and any client see the dbt descriptions."""
+    _, target = pg_build
+    columns = dict(_pg_rows(target, """
+        select a.attname, col_description(a.attrelid, a.attnum)
+        from pg_attribute as a
+        where a.attrelid = 'marts.mart_kpi_annual'::regclass and a.attnum > 0
+            and not a.attisdropped"""))
+    assert columns["pct_of_target"].startswith("Tỷ lệ đạt (%)")
+    assert all(columns.values()), [c for c, text in columns.items() if not text]
+    [(table_comment,)] = _pg_rows(target, "select obj_description("
+                                          "'marts.mart_kpi_coverage'::regclass, 'pg_class')")
+    assert table_comment.startswith("One row per committee, year and KPI code")

@@ -183,3 +183,34 @@ def test_docs_site_is_built_and_served_on_localhost(published_home, tmp_path):
         "model.bcd35.int_meetings_deduplicated"]  # lineage
     with pytest.raises(OSError):  # localhost only: nothing listens after the server stops
         urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def _session_output(home: Path, terminal: bool) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(shell_command(resolve_home(home), terminal=terminal),
+                          input=".tables\n", capture_output=True, text=True, timeout=120,
+                          env=clean_env())
+
+
+def test_session_opens_on_the_marts_in_plain_text_when_not_on_a_terminal(published_home):
+    proc = _session_output(published_home, terminal=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "\x1b[" not in out  # no colour codes in a pipe or a file
+    banner, *rest = out.splitlines()
+    # the banner is printed whole: no stray quote, nothing cut at an apostrophe
+    assert banner.startswith("bcd35 — ") and banner.endswith("section for analysts.")
+    assert "'" not in banner
+    listing = "\n".join(rest)
+    # the marts come first, each with its description, before .tables shows everything
+    first_table = listing.index("mart_kpi_annual")
+    assert first_table < listing.index("audit_meeting_dates")
+    assert "marts_table" in listing[:first_table]
+    tables_start = listing.index("audit_meeting_dates")
+    assert "One row per committee, year and KPI code" in listing[:tables_start]
+    assert "stg_" not in listing[:tables_start] and "stg_" in listing[tables_start:]
+
+
+def test_session_keeps_its_colours_on_a_terminal(published_home):
+    """The planted opposite: told it writes to a terminal, the shell colours its output — so
+    the plain-text test above would catch a shell that never switched colours off."""
+    assert "\x1b[" in _session_output(published_home, terminal=True).stdout

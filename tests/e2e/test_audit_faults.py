@@ -1,8 +1,7 @@
 """Every blocking check of SPEC §5 is shown to fail on a planted fault.
 
 Faults a clerk can drop in the inbox go through the real CLI (``bcd35 run``): the run
-fails on that check and withholds the partition it concerns (its last good figures stay
-published) and ``bcd35 report`` refuses that year. Faults
+fails on that check, the published build is unchanged and ``bcd35 report`` refuses. Faults
 the ingestion already stops (a negative count is quarantined) or that only a code defect can
 produce (a mart disagreeing with staging, a post twice, totals that do not add up) are planted
 in the raw layer or in a copy of a real candidate build and audited directly.
@@ -21,7 +20,17 @@ import pytest
 from bcd35.audit import audit_candidate
 from bcd35.partitions import published_partitions
 from tests.e2e.test_report_cli import mart_kpis
-from tests.support import FIXTURES, bcd35, published_target, tree_digest
+from tests.support import FIXTURES, REPO, bcd35, published_target, tree_digest
+
+
+def _failed_candidate_checks(home: Path, check: str) -> list[tuple]:
+    """audit.check_results of the newest build (published with the partition withheld)."""
+    [candidate] = sorted((home / "warehouse" / "builds").glob("*.duckdb"),
+                         key=lambda p: p.name)[-1:]
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        return con.execute("select committee_code, year, severity, passed, failed_rows, message "
+                           "from audit.check_results where check_name = ? and not passed",
+                           [check]).fetchall()
 
 
 def _run_blocked_on(home: Path, check: str) -> str:
@@ -44,18 +53,24 @@ def _run_blocked_on(home: Path, check: str) -> str:
     return run.stderr
 
 
-@pytest.mark.parametrize(("fixture", "check", "named"), [
+@pytest.mark.parametrize(("fixture", "check", "named", "partition"), [
     ("meeting_log_line4_dated_2014_in_2024_log.csv", "meeting_date_in_its_year",
-     "meeting_log_line4_dated_2014_in_2024_log.csv, dòng 4"),
+     "meeting_log_line4_dated_2014_in_2024_log.csv, dòng 4", ("ham_yen", 2014)),
     ("meeting_log_line2_zero_attendees.csv", "meeting_attendees_positive",
-     "meeting_log_line2_zero_attendees.csv, dòng 2"),
+     "meeting_log_line2_zero_attendees.csv, dòng 2", ("ham_yen", 2024)),
     ("meta_posts_reactions_comments_shares_disagree.csv", "post_interactions_add_up",
-     "1222599999999990001"),
+     "1222599999999990001", ("ham_yen", 2024)),
 ])
-def test_inbox_fault_blocks_publication(home_copy: Path, fixture: str, check: str, named: str):
+def test_inbox_fault_blocks_publication(home_copy: Path, fixture: str, check: str, named: str,
+                                        partition: tuple):
     shutil.copy(FIXTURES / fixture, home_copy / "inbox")
     stderr = _run_blocked_on(home_copy, check)
     assert named in stderr  # the clerk is told which line or post
+    # the build carries what the audit found, as a table: the check, its partition
+    # (committee, year), one bad row, the line
+    [found] = _failed_candidate_checks(home_copy, check)
+    assert found[:5] == (*partition, "blocking", False, 1)
+    assert named in found[5]
 
 
 def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path):
@@ -65,9 +80,19 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
         "03/12/2024;Nguyễn Văn Test;Xã Yên Phú;Facebook;https://www.facebook.com/x/1;-40;3\n",
         encoding="utf-8")
     shutil.copy(bad, home_copy / "inbox")
+    # a good file too: a night that only quarantines changes no figure and builds nothing,
+    # and audit.source_files is written with each build
+    shutil.copy(FIXTURES / "meeting_log_one_new_meeting.csv", home_copy / "inbox")
     run = bcd35(home_copy, "run")
-    assert run.returncode == 4, run.stderr  # a new file quarantined: exit code 4
+    assert run.returncode == 4, run.stderr  # published, and a new file was quarantined
     assert "chia_se_am.csv" in bcd35(home_copy, "status").stdout
+    # audit.source_files of the published build names every file of the demo and the
+    # quarantined one, each with its status
+    demo = sorted(p.name for p in (REPO / "seeds/demo/inbox").iterdir())
+    with duckdb.connect(str(home_copy / "warehouse" / "bcd35.duckdb"), read_only=True) as con:
+        files = dict(con.sql("select path, status from audit.source_files").fetchall())
+    assert files == {**{f"demo/{name}": "loaded" for name in demo},
+                     "chia_se_am.csv": "quarantined", "meeting_log_one_new_meeting.csv": "loaded"}
 
 
 def test_negative_count_in_raw_layer_blocks_publication(home_copy: Path):

@@ -42,10 +42,14 @@ def make_home(root: Path, success: bool = True) -> Home:
         con.execute("create table marts.mart_kpi_annual (committee_code varchar, year bigint, "
                     "kpi_code varchar, sort_order integer, name_vi varchar, unit_vi varchar, "
                     "value double, target double, previous_year_value double, "
-                    "pct_of_target decimal(28, 1))")
-        con.executemany("insert into marts.mart_kpi_annual values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "pct_of_target decimal(28, 1), is_partial_year boolean, "
+                    "is_previous_year_partial boolean)")
+        con.executemany("insert into marts.mart_kpi_annual values "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [[code, 2024, k["code"], i, k["name_vi"], k["unit_vi"], k["value"],
-                          k["target"], k["previous_year"], k["pct_of_target"]]
+                          k["target"], k["previous_year"], k["pct_of_target"],
+                          k.get("is_partial_year", False),
+                          k.get("is_previous_year_partial", False)]
                          for i, k in enumerate(data["kpis"], start=1)])
         con.execute("create table marts.mart_kpi_monthly (committee_code varchar, year bigint, "
                     "month integer, kpi_code varchar, sort_order integer, value double)")

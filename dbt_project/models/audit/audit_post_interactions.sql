@@ -9,6 +9,7 @@ final as (
     select
         post_id,
         committee_code,
+        published_year,
         page_name,
         n_reactions_comments_shares,
         coalesce(n_reactions, 0) + coalesce(n_comments, 0) + coalesce(n_shares, 0)

@@ -1,11 +1,19 @@
 -- One row per post with its final lifetime metrics (SPEC §2): the export covering the
 -- latest period wins (standard Meta file names), then the latest ingestion, then the later
--- line. An export whose file name gives no period loses to every dated export.
+-- line. An export whose file name gives no period loses to every dated export. The page's
+-- place on the office's list (HOME/reference/pages.csv) comes along: the KPIs leave out the
+-- posts of a page listed as not the committee's.
 with
 
 posts as (
 
     select * from {{ ref('stg_meta__posts') }}
+
+),
+
+pages as (
+
+    select * from {{ ref('stg_home__pages') }}
 
 ),
 
@@ -22,33 +30,37 @@ deduplicated as (
 final as (
 
     select
-        post_id,
-        committee_code,
-        page_id,
-        page_name,
-        published_at_local,
-        published_date,
-        post_type,
-        title,
-        permalink,
-        n_reach,
-        n_reactions,
-        n_comments,
-        n_shares,
-        n_reactions_comments_shares,
-        n_views,
-        n_impressions,
-        n_total_clicks,
-        n_link_clicks,
-        n_other_clicks,
-        duration_seconds,
-        export_period_start,
-        export_period_end,
-        n_source_lines,
-        source_file_sha256,
-        source_sheet,
-        source_row_number
+        deduplicated.post_id,
+        deduplicated.committee_code,
+        deduplicated.page_id,
+        deduplicated.page_name,
+        pages.page_id is not null as is_listed_page,
+        pages.is_committee_page,
+        deduplicated.published_at_local,
+        deduplicated.published_date,
+        deduplicated.post_type,
+        deduplicated.title,
+        deduplicated.permalink,
+        deduplicated.n_reach,
+        deduplicated.n_reactions,
+        deduplicated.n_comments,
+        deduplicated.n_shares,
+        deduplicated.n_reactions_comments_shares,
+        deduplicated.n_views,
+        deduplicated.n_impressions,
+        deduplicated.n_total_clicks,
+        deduplicated.n_link_clicks,
+        deduplicated.n_other_clicks,
+        deduplicated.duration_seconds,
+        deduplicated.export_period_start,
+        deduplicated.export_period_end,
+        deduplicated.n_source_lines,
+        deduplicated.source_file_sha256,
+        deduplicated.source_sheet,
+        deduplicated.source_row_number
     from deduplicated
+    left join pages
+        on deduplicated.page_id = pages.page_id
 
 )
 

@@ -13,6 +13,8 @@ final as (
         committee_code,
         page_id,
         page_name,
+        is_listed_page,
+        is_committee_page,
         published_at_local,
         published_date,
         cast({{ dbt.date_trunc('month', 'published_date') }} as date) as published_month,

@@ -14,7 +14,13 @@ catalogue as (
 
 targets as (
 
-    select * from {{ ref('kpi_targets') }}
+    select * from {{ ref('int_kpi_targets_merged') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_kpi_coverage_annual') }}
 
 ),
 
@@ -75,7 +81,11 @@ compared as (
     select
         valued.*,
         targets.target,
-        previous.value as previous_year_value
+        targets.target_source,
+        previous.value as previous_year_value,
+        coverage.n_months_with_data,
+        coverage.is_partial_year,
+        previous_coverage.is_partial_year as is_previous_year_partial
     from valued
     left join targets
         on
@@ -87,6 +97,16 @@ compared as (
             valued.committee_code = previous.committee_code
             and valued.year = previous.year + 1
             and valued.kpi_code = previous.kpi_code
+    left join coverage
+        on
+            valued.committee_code = coverage.committee_code
+            and valued.year = coverage.year
+            and valued.kpi_code = coverage.kpi_code
+    left join coverage as previous_coverage
+        on
+            valued.committee_code = previous_coverage.committee_code
+            and valued.year = previous_coverage.year + 1
+            and valued.kpi_code = previous_coverage.kpi_code
 
 ),
 
@@ -106,6 +126,7 @@ final as (
         value,
         value is not null as has_data,
         cast(target as {{ type_double() }}) as target,
+        cast(target_source as {{ dbt.type_string() }}) as target_source,
         case
             when target > 0
                 then cast(
@@ -114,7 +135,13 @@ final as (
                 )
         end as pct_of_target,
         previous_year_value,
-        value - previous_year_value as change_vs_previous_year
+        value - previous_year_value as change_vs_previous_year,
+        cast(coalesce(n_months_with_data, 0) as integer) as n_months_with_data,
+        coalesce(is_partial_year, true) as is_partial_year,
+        -- only meaningful when there is a previous year to compare with
+        case
+            when previous_year_value is not null then is_previous_year_partial
+        end as is_previous_year_partial
     from compared
 
 )
