@@ -8,6 +8,7 @@ refuses a candidate whose manifest does not say the audit passed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -310,7 +311,9 @@ def _audit(home: Home, run_id: str, build_id: str) -> dict:
             raise AuditFailed(result.summary(), result.failed_checks)
     if withheld:
         message = withheld_message(withheld)
-        print(message, flush=True)  # the Airflow task log says what the run says
+        # the Airflow task log says what the run says (a warning: the embedded default logs
+        # warnings and above, and a task's stdout is logged below that)
+        logging.getLogger(__name__).warning(message)
         runs.update(home, run_id, failed_checks=result.failed_checks, message=message)
     return {"success": True, "n_expectations": result.n_expectations,
             "warnings": [w.render() for w in result.warnings],

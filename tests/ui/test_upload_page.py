@@ -88,6 +88,13 @@ def _drop(browser, *paths: Path) -> None:
     browser.find_element(By.ID, "check").click()
 
 
+def _shown(browser, text: str, timeout: float = 60) -> None:
+    """Wait (polling, bounded) until the page the form was posted to shows ``text``."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout).until(lambda b: text in b.page_source)
+
+
 def _article(browser, name: str):
     from selenium.webdriver.common.by import By
 
@@ -174,13 +181,14 @@ def test_refused_type_size_and_path(server, browser, tmp_path: Path):
     text = tmp_path / "ghi_chu.txt"
     text.write_text("Ngày,Tên hội nghị\n", encoding="utf-8")
     _drop(browser, text)
-    assert "«ghi_chu.txt»: chỉ nhận tệp .csv hoặc .xlsx." in browser.page_source
+    _shown(browser, "«ghi_chu.txt»: chỉ nhận tệp .csv hoặc .xlsx.")
 
     big = tmp_path / "qua_lon.csv"
     big.write_bytes((INGEST_FIXTURES / "meeting_log_comma.csv").read_bytes()
                     + b"\n" * (MAX_BYTES + 100_000))
     _drop(browser, big)
-    assert "Tệp quá lớn" in browser.page_source and "Too large" in browser.page_source
+    _shown(browser, "Tệp quá lớn")
+    assert "Too large" in browser.page_source
     browser.get(f"{url}/")
     assert "tối đa 195 KB mỗi tệp" in browser.page_source
 
