@@ -239,29 +239,28 @@ def send_withheld(home: Home, run_id: str, committee: str, year: int,
     return send(home, withheld(home, run_id, committee, year, failed_checks))
 
 
-def last_success(home: Home) -> datetime | None:
-    """When the last successful night ended (UTC, naive), from the run log."""
+def _run_log(home: Home) -> list[tuple[str, str, str | None]]:
+    """(status, started_at, ended_at) of every run, read without creating the run log."""
     if not home.state_db.exists():
-        return None
+        return []
     with closing(sqlite3.connect(home.state_db, timeout=30)) as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master")}
         if "runs" not in tables:
-            return None
-        rows = conn.execute("select status, coalesce(ended_at, started_at) from runs").fetchall()
-    stamps = [datetime.fromisoformat(stamp) for status, stamp in rows
+            return []
+        return conn.execute("select status, started_at, ended_at from runs").fetchall()
+
+
+def last_success(home: Home) -> datetime | None:
+    """When the last successful night ended (UTC, naive), from the run log."""
+    stamps = [datetime.fromisoformat(ended or started) for status, started, ended
+              in _run_log(home)
               if status in SUCCESS_STATUSES or status.startswith("published")]
     return max(stamps) if stamps else None
 
 
 def first_run(home: Home) -> datetime | None:
-    if not home.state_db.exists():
-        return None
-    with closing(sqlite3.connect(home.state_db, timeout=30)) as conn:
-        tables = {r[0] for r in conn.execute("select name from sqlite_master")}
-        if "runs" not in tables:
-            return None
-        row = conn.execute("select min(started_at) from runs").fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+    started = [datetime.fromisoformat(s) for _, s, _ in _run_log(home) if s]
+    return min(started) if started else None
 
 
 def check_stale(home: Home, now: datetime | None = None) -> Alert | None:
