@@ -118,7 +118,8 @@ def test_a_moved_home_keeps_working_links(home_copy: Path, tmp_path: Path):
     assert status.returncode == 0, status.stderr
     assert str(home_copy) not in status.stdout
     assert f"file://{moved}/warehouse/builds/" in status.stdout  # Data Docs, in the new place
-    manifest = json.loads(next((moved / "warehouse" / "builds").glob("*.json")).read_text())
+    published = (moved / "warehouse" / "bcd35.duckdb").resolve()
+    manifest = json.loads(published.with_suffix(".json").read_text())
     assert str(home_copy) not in json.dumps(manifest)
     docs = Path(manifest["data_docs"])
     assert not docs.is_absolute() and (moved / docs).is_file()
