@@ -17,7 +17,6 @@ import pandas as pd
 
 from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
-from bcd35.audit.recompute import kpi_recomputation_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld
 from bcd35.partitions import partitions_of as scope_of
@@ -110,8 +109,6 @@ class AuditResult:
 def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec,
            previous: Path | None) -> pd.DataFrame:
     table = spec.table
-    if table == "python:kpi_recomputation":
-        return kpi_recomputation_frame(con)
     if table == "python:new_pages":
         return new_pages_frame(con, previous)
     if table.startswith("python:"):

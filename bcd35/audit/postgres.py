@@ -6,10 +6,6 @@ The committed suites (``expectations/*.json``) are the same as for DuckDB. Their
 ``meta.table`` names a published table (``schema.table``), mapped here to the candidate's
 schema, or a computed frame (``python:<frame>``), computed here in SQL as a GX query asset:
 
-- ``python:kpi_recomputation``: every annual KPI of the candidate's ``mart_kpi_annual`` beside
-  an independent recomputation from the candidate's staging tables — a second implementation
-  of SPEC §4 in plain SQL, with its own deduplication on the natural keys (latest ingestion
-  wins), like ``bcd35.audit.recompute`` does in pandas for DuckDB;
 - ``python:new_pages``: the candidate's pages, and whether the office's page list has them.
 
 Failed rows are reported like the DuckDB audit does (file, line, values in the clerk's number
@@ -27,122 +23,6 @@ from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
 
-# SPEC §4, recomputed from staging. {stg} is the candidate's staging schema, {marts} its marts.
-KPI_RECOMPUTATION_SQL = """
-select * from (
-with meetings as (
-    select *, extract(year from meeting_date)::bigint as year,
-        row_number() over (
-            partition by committee_code, meeting_date, meeting_name_key, organiser_key,
-                commune_code
-            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
-    from {stg}.stg_office__meetings
-),
-issues as (
-    select *, row_number() over (
-            partition by committee_code, publication_key, issue_year, issue_number
-            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
-    from {stg}.stg_office__bulletin_issues
-),
-posts as (
-    select *, extract(year from published_at_local)::bigint as year,
-        row_number() over (
-            partition by committee_code, post_id
-            order by export_period_end desc nulls last, ingest_seq desc nulls last,
-                source_row_number desc nulls last) as rn
-    from {stg}.stg_meta__posts
-),
-not_our_pages as (
-    select page_id from {stg}.stg_home__pages where not is_committee_page
-),
-shares as (
-    select *, extract(year from shared_date)::bigint as year,
-        row_number() over (
-            partition by committee_code, share_id
-            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
-    from {stg}.stg_office__collaborator_shares
-),
-awards as (
-    select *, row_number() over (
-            partition by committee_code, achievement_year, award_type_code,
-                recipient_type_code, recipient_key
-            order by ingest_seq desc nulls last, source_row_number desc nulls last) as rn
-    from {stg}.stg_office__commendations
-),
-recomputed (committee_code, year, kpi_code, value) as (
-    select committee_code, year, k.code, k.value
-    from (
-        select committee_code, year,
-            count(*) filter (where meeting_kind_code = 'thong_tin_thoi_su') as a,
-            count(*) as b, sum(n_attendees) as c
-        from meetings where rn = 1 and year is not null group by 1, 2
-    ) m
-    cross join lateral (values ('hoi_nghi_thong_tin_thoi_su', a::numeric),
-        ('hoi_nghi_tong_so', b::numeric), ('luot_dai_bieu', c::numeric)) as k (code, value)
-    union all
-    select committee_code, issue_year::bigint, k.code, k.value
-    from (
-        select committee_code, issue_year, count(*) as a, sum(n_copies_printed) as b
-        from issues where rn = 1 and issue_year is not null group by 1, 2
-    ) i
-    cross join lateral (values ('ban_tin_so_ky', a::numeric), ('ban_tin_so_cuon', b::numeric))
-        as k (code, value)
-    union all
-    select committee_code, year, k.code, k.value
-    from (
-        select committee_code, year, count(*) as a,
-            round(count(*)::numeric
-                / extract(doy from make_date(year::int, 12, 31))::numeric, 2) as b,
-            sum(coalesce(n_reach, 0)) as c,
-            sum(coalesce(n_reactions, 0) + coalesce(n_comments, 0) + coalesce(n_shares, 0))
-                as d
-        from posts where rn = 1 and year is not null
-            and page_id not in (select page_id from not_our_pages) group by 1, 2
-    ) p
-    cross join lateral (values ('fanpage_tin_bai', a::numeric),
-        ('fanpage_tin_bai_binh_quan_ngay', b::numeric), ('fanpage_luot_tiep_can', c::numeric),
-        ('fanpage_luot_tuong_tac', d::numeric)) as k (code, value)
-    union all
-    select committee_code, year, k.code, k.value
-    from (
-        select committee_code, year, count(*) as a, sum(n_reach + n_interactions) as b,
-            count(distinct collaborator_pseudonym) as c
-        from shares where rn = 1 and year is not null group by 1, 2
-    ) s
-    cross join lateral (values ('ctv_tin_bai_chia_se', a::numeric),
-        ('ctv_luot_tiep_can_tuong_tac', b::numeric), ('ctv_so_cong_tac_vien', c::numeric))
-        as k (code, value)
-    union all
-    select committee_code, achievement_year::bigint, k.code, k.value
-    from (
-        select committee_code, achievement_year,
-            count(*) filter (where award_type_code = 'khen_thuong'
-                             and recipient_type_code = 'tap_the') as a,
-            count(*) filter (where award_type_code = 'bieu_duong'
-                             and recipient_type_code = 'ca_nhan') as b
-        from awards where rn = 1 and achievement_year is not null group by 1, 2
-    ) c
-    cross join lateral (values ('khen_thuong_tap_the', a::numeric),
-        ('bieu_duong_ca_nhan', b::numeric)) as k (code, value)
-),
-mart as (
-    select committee_code, year::bigint as year, kpi_code, value
-    from {marts}.mart_kpi_annual
-)
-select
-    coalesce(mart.committee_code, recomputed.committee_code) as committee_code,
-    coalesce(mart.year, recomputed.year) as year,
-    coalesce(mart.kpi_code, recomputed.kpi_code) as kpi_code,
-    coalesce(mart.value, 0)::double precision as mart_value,
-    coalesce(recomputed.value, 0)::double precision as recomputed_value
-from mart
-full outer join recomputed
-    on mart.committee_code = recomputed.committee_code
-    and mart.year = recomputed.year
-    and mart.kpi_code = recomputed.kpi_code
-) as kpi_recomputation
-"""
-
 NEW_PAGES_SQL = """
 select pages.*, {known} as is_known_page
 from (
@@ -155,8 +35,6 @@ from (
 KNOWN_PAGE = "coalesce(pages.page_id in (select page_id from {stg}.stg_home__pages), false)"
 
 FRAME_COLUMNS = {
-    "python:kpi_recomputation": ["committee_code", "year", "kpi_code", "mart_value",
-                                 "recomputed_value"],
     "python:new_pages": ["committee_code", "page_id", "page_name", "n_posts", "is_known_page"],
 }
 
@@ -190,11 +68,6 @@ def _columns(engine, schema: str, table: str) -> list[str]:
 def _asset(datasource, spec: SuiteSpec, schemas: dict[str, str],
            previous_marts: str | None, engine):
     """(asset, the columns a failed row is reported with)."""
-    if spec.table == "python:kpi_recomputation":
-        query = KPI_RECOMPUTATION_SQL.format(stg=_q(schemas["staging"]),
-                                             marts=_q(schemas["marts"]))
-        return datasource.add_query_asset(spec.name, query=query.strip()), \
-            FRAME_COLUMNS[spec.table]
     if spec.table == "python:new_pages":
         known = KNOWN_PAGE.format(stg=_q(schemas["staging"]))
         query = NEW_PAGES_SQL.format(marts=_q(schemas["marts"]), known=known)

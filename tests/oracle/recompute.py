@@ -1,7 +1,8 @@
-"""An independent recomputation of every annual KPI of SPEC §4 from the staging tables.
+"""A test oracle: every annual KPI computed a third time, in pandas, from a build's staging
+tables (its own de-duplication: the latest ingestion wins, then the later line).
 
-Deliberately a second implementation (pandas, from staging, with its own deduplication) so
-that a fault in the dbt intermediate or mart models cannot hide from the audit.
+The audit's own recomputation is the SQL model ``audit.audit_kpi_recomputation`` (it runs on
+both engines); the tests hold it to this one.
 """
 
 from __future__ import annotations
