@@ -1,7 +1,8 @@
 """
 ### bcd35 nightly load
 
-Every night at 01:30 (the committees' time zone, `bcd35.constants.TIMEZONE`) the Steering Committee 35 warehouse:
+Every night at 01:30 (the committees' time zone, `bcd35.constants.TIMEZONE`) the Steering
+Committee 35 warehouse:
 
 1. **ingest** — reads every new file dropped in `$BCD35_HOME/inbox/`, recognises its kind
    from its header, loads it whole into the raw layer or quarantines it with a report; a
