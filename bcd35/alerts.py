@@ -21,7 +21,6 @@ Who watches for a stale warehouse: the hourly DAG ``bcd35_watchdog`` under Airfl
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -52,7 +51,12 @@ create table if not exists alerts_sent (
 
 def alert_urls(environ: dict[str, str] | None = None) -> list[str]:
     """The Apprise URLs of ``BCD35_ALERT_URLS`` (spaces, commas or new lines between them)."""
-    raw = (environ if environ is not None else os.environ).get(ALERT_URLS_ENV, "")
+    if environ is not None:
+        raw = environ.get(ALERT_URLS_ENV, "")
+    else:
+        from bcd35.settings import settings
+
+        raw = settings().secret("alert_urls") or ""
     return [url for url in re.split(r"[\s,]+", raw) if url]
 
 

@@ -28,6 +28,7 @@ from bcd35.config import (
     committees_file,
     pseudonym_key,
 )
+from bcd35.settings import settings
 
 
 class BuildFailed(RuntimeError):
@@ -59,8 +60,8 @@ def reference_report_path(build: Path) -> Path:
 #: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
 #: with 2GB the dbt process peaks at 2.6 GiB at province scale; at national scale it grows to
 #: 5.1 GiB, past the limit (Parquet footers, the Python UDF: see the README's performance).
+#: (the setting BCD35_DUCKDB_MEMORY_LIMIT, default 2GB; docs/settings.md)
 DUCKDB_MEMORY_LIMIT_ENV = "BCD35_DUCKDB_MEMORY_LIMIT"
-DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 def usable_cores() -> int:
@@ -117,9 +118,10 @@ def dbt_env(home: Home, candidate: Path, committee: str) -> dict[str, str]:
     the pseudonymisation key. Resource settings already in the environment win."""
     env = dict(os.environ)
     cores = str(usable_cores())
-    env.setdefault(DUCKDB_MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT)
-    env.setdefault("BCD35_DUCKDB_THREADS", cores)
-    env.setdefault("BCD35_DBT_THREADS", cores)
+    current = settings()
+    env[DUCKDB_MEMORY_LIMIT_ENV] = current.duckdb_memory_limit
+    env["BCD35_DUCKDB_THREADS"] = str(current.duckdb_threads or cores)
+    env["BCD35_DBT_THREADS"] = str(current.dbt_threads or cores)
     env.update(
         BCD35_CANDIDATE_PATH=str(candidate),
         BCD35_RAW_DIR=str(home.raw),

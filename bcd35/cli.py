@@ -332,6 +332,27 @@ def cmd_upload(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """The effective ``BCD35_*`` settings, secrets masked (``--markdown``: the docs' table)."""
+    from pydantic import ValidationError
+
+    from bcd35 import settings as settings_module
+
+    if args.markdown:
+        print(settings_module.markdown_table(), end="")
+        return 0
+    try:
+        current = settings_module.settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = settings_module.env_name(str(error["loc"][0]))
+            print(f"bcd35 config: {name}={error.get('input')!r}: {error['msg']}",
+                  file=sys.stderr)
+        return 1
+    print(settings_module.render(current), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bcd35", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -385,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = add("alerts", cmd_alerts, "alerts: `alerts check` sends the stale-warehouse alert "
                  "when no night succeeded for 36 hours (for cron)")
     alerts.add_argument("action", choices=["check"])
+    config = sub.add_parser("config", help="the effective BCD35_* settings (secrets masked)")
+    config.add_argument("--markdown", action="store_true",
+                        help="the table of every setting and its default (docs/settings.md)")
+    config.set_defaults(func=cmd_config)
     upload = add("upload", cmd_upload, "the clerks' upload page (login, 127.0.0.1)")
     upload.add_argument("--port", type=int, default=8090)
     upload.add_argument("--host", default="127.0.0.1",

@@ -11,6 +11,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from bcd35.constants import DEFAULT_COMMITTEE, TIMEZONE
+from bcd35.settings import settings
+
+DEFAULT_TIMEZONE = TIMEZONE
+__all__ = ["DEFAULT_COMMITTEE", "DEFAULT_TIMEZONE"]  # re-exported: older imports name them here
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DAGS_DIR = REPO_ROOT / "dags"
@@ -18,9 +24,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 REFERENCE_DIR = REPO_ROOT / "seeds" / "reference"
 DEMO_INBOX = REPO_ROOT / "seeds" / "demo" / "inbox"
 
-DEFAULT_COMMITTEE = "ham_yen"
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-PSEUDONYM_KEY_ENV = "BCD35_PSEUDONYM_KEY"
+PSEUDONYM_KEY_ENV = "BCD35_PSEUDONYM_KEY"  # also how dbt's pseudonymisation UDF is given it
 HOME_MODE = 0o750  # folders of a home: the owner writes, the analysts' group reads
 PRIVATE_UMASK = 0o027  # files a writer creates: 0640 at most, nothing for other users
 
@@ -99,16 +103,16 @@ class Home:
 
 def resolve_home(home: str | os.PathLike[str] | None = None) -> Home:
     """``home`` if given, else ``$BCD35_HOME``, else ``./var``."""
-    raw = home if home is not None else os.environ.get("BCD35_HOME") or "var"
+    raw = home if home is not None else settings().home or "var"
     return Home(Path(raw).expanduser().resolve())
 
 
 def committee_code() -> str:
-    return os.environ.get("BCD35_COMMITTEE", DEFAULT_COMMITTEE)
+    return settings().committee
 
 
 def page_timezone() -> str:
-    return os.environ.get("BCD35_TIMEZONE", DEFAULT_TIMEZONE)
+    return settings().timezone
 
 
 def pseudonym_key(home: Home) -> bytes:
@@ -117,7 +121,7 @@ def pseudonym_key(home: Home) -> bytes:
     Read from ``$BCD35_PSEUDONYM_KEY``; otherwise generated once into the home (mode 0600)
     and reused. Never committed: the home is ignored by git.
     """
-    from_env = os.environ.get(PSEUDONYM_KEY_ENV)
+    from_env = settings().secret("pseudonym_key")
     if from_env:
         return from_env.encode()
     path = home.secrets_dir / "pseudonym.key"

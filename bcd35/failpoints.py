@@ -13,9 +13,12 @@ from pathlib import Path
 
 
 def failpoint(name: str) -> None:
-    if os.environ.get("BCD35_FAILPOINT") != name:
+    from bcd35.settings import settings
+
+    current = settings()
+    if current.failpoint != name:
         return
-    directory = Path(os.environ["BCD35_FAILPOINT_DIR"])
+    directory = Path(current.failpoint_dir or ".")
     (directory / f"{name}.reached").write_text(str(os.getpid()))
     with open(directory / f"{name}.fifo", encoding="utf-8") as fifo:
         fifo.readline()

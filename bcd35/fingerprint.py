@@ -86,4 +86,6 @@ def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) 
 
 
 def forced() -> bool:
-    return os.environ.get(FORCE_ENV, "").strip().lower() in ("1", "true", "yes")
+    from bcd35.settings import settings
+
+    return settings().force_build

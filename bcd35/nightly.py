@@ -22,6 +22,7 @@ from bcd35.config import PRIVATE_UMASK, Home, code_version, committee_code
 from bcd35.failpoints import failpoint
 from bcd35.lock import writer_lock
 from bcd35.partitions import Withheld, keep_withheld, withheld_of
+from bcd35.settings import settings
 
 #: How long a DAG task Airflow runs on its own waits for a `bcd35 run` (or another writer)
 #: holding the home before it fails (and Airflow retries it).
@@ -78,7 +79,7 @@ def ingest(home: Home, run_id: str) -> dict:
     from bcd35.ingest import ingest_inbox
 
     home.ensure()
-    accept = os.environ.get(ACCEPT_WITHDRAWALS_ENV) == "1"
+    accept = settings().accept_withdrawals
     with writing(home, run_id, "ingest"):
         runs.start(home, run_id)
         with runs.stage(home, run_id, "ingest"):
@@ -116,7 +117,7 @@ def _alert_quarantined(home: Home, run_id: str, result) -> None:
 
 def _postgres() -> bool:
     """``BCD35_WAREHOUSE=postgres``: build, audit and publish on PostgreSQL (production)."""
-    return os.environ.get("BCD35_WAREHOUSE", "duckdb") == "postgres"
+    return settings().warehouse == "postgres"
 
 
 def build(home: Home, run_id: str) -> str:

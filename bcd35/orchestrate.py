@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 from bcd35.config import DAGS_DIR, Home
+from bcd35.constants import NIGHTLY_DAG_ID, TIMEZONE, WAREHOUSE_POOL
 
-DAG_ID = "bcd35_nightly"
-POOL = "bcd35_warehouse"
+DAG_ID = NIGHTLY_DAG_ID
+POOL = WAREHOUSE_POOL
 
 
 def airflow_env(home: Home) -> dict[str, str]:
@@ -24,7 +25,7 @@ def airflow_env(home: Home) -> dict[str, str]:
         "AIRFLOW_HOME": str(home.airflow),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIMEZONE,
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",

@@ -30,13 +30,13 @@ from rich.text import Text
 
 from bcd35 import runs
 from bcd35.config import DAGS_DIR, Home, page_timezone
+from bcd35.constants import NIGHTLY_DAG_ID
 from bcd35.ingest import registry
 from bcd35.ingest.quarantine import shown
 from bcd35.lock import is_held
 from bcd35.publish import data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
-NIGHTLY_DAG_ID = "bcd35_nightly"
 PLAIN_WIDTH = 160  # columns when stdout is not a terminal
 
 RUN_STATUS = {

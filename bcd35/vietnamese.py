@@ -25,9 +25,11 @@ from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bcd35.constants import TIMEZONE
+
 T = TypeVar("T")
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+DEFAULT_TZ = TIMEZONE
 
 
 class VnParseError(ValueError):

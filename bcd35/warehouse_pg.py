@@ -47,13 +47,12 @@ class PgTarget:
     database: str = "bcd35"
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> PgTarget:
-        env = dict(os.environ if env is None else env)
-        return cls(host=env.get("BCD35_PG_HOST", cls.host),
-                   port=int(env.get("BCD35_PG_PORT", cls.port)),
-                   user=env.get("BCD35_PG_USER", cls.user),
-                   password=env.get("BCD35_PG_PASSWORD", cls.password),
-                   database=env.get("BCD35_PG_DATABASE", cls.database))
+    def from_env(cls) -> PgTarget:
+        from bcd35.settings import settings
+
+        s = settings()
+        return cls(host=s.pg_host, port=s.pg_port, user=s.pg_user,
+                   password=s.secret("pg_password") or "", database=s.pg_database)
 
     def env(self) -> dict[str, str]:
         """The variables dbt_project/profiles.yml reads for the ``postgres`` output."""

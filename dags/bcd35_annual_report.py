@@ -1,8 +1,9 @@
 """
 ### bcd35 annual report
 
-Runs each time the nightly DAG publishes a validated build (the asset
-`bcd35://warehouse/published`, an outlet of its `publish` task) and rewrites the annual report
+Runs each time the nightly DAG publishes a validated build (the published-warehouse asset,
+`bcd35.constants.PUBLISHED_WAREHOUSE_URI`, an outlet of its `publish` task) and rewrites the
+annual report
 (`$BCD35_HOME/exports/<year>/`: KPI table in JSON, CSV and Excel, the Word draft, charts, the
 audit pack and the page `index.html`) of the **previous and the current year**, each year only
 if the published build has figures for it.
@@ -20,13 +21,16 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 
+from bcd35.constants import ANNUAL_REPORT_DAG_ID, PUBLISHED_WAREHOUSE_URI, TIMEZONE
+
 # The same URI as the outlet of the nightly DAG's publish task.
-PUBLISHED_WAREHOUSE = Asset("bcd35://warehouse/published")
+PUBLISHED_WAREHOUSE = Asset(PUBLISHED_WAREHOUSE_URI)
 
 
 @dag(
+    dag_id=ANNUAL_REPORT_DAG_ID,
     schedule=[PUBLISHED_WAREHOUSE],
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     tags=["bcd35", "report", "annual"],

@@ -1,7 +1,8 @@
 """
 ### bcd35 nightly load
 
-Every night at 01:30 (Asia/Ho_Chi_Minh) the Steering Committee 35 warehouse:
+Every night at 01:30 (the committees' time zone, `bcd35.constants.TIMEZONE`) the Steering
+Committee 35 warehouse:
 
 1. **ingest** — reads every new file dropped in `$BCD35_HOME/inbox/`, recognises its kind
    from its header, loads it whole into the raw layer or quarantines it with a report; a
@@ -30,8 +31,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
-PUBLISHED_WAREHOUSE = Asset("bcd35://warehouse/published")
-WAREHOUSE_POOL = "bcd35_warehouse"
+from bcd35.constants import NIGHTLY_DAG_ID, PUBLISHED_WAREHOUSE_URI, TIMEZONE, WAREHOUSE_POOL
+
+PUBLISHED_WAREHOUSE = Asset(PUBLISHED_WAREHOUSE_URI)
 
 
 def _home():
@@ -51,8 +53,9 @@ def _alert_night_failed(context) -> None:
 
 
 @dag(
+    dag_id=NIGHTLY_DAG_ID,
     schedule="30 1 * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     tags=["bcd35", "nightly", "warehouse"],

@@ -14,10 +14,13 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import dag, task
 
+from bcd35.constants import TIMEZONE, WATCHDOG_DAG_ID
+
 
 @dag(
+    dag_id=WATCHDOG_DAG_ID,
     schedule="15 * * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    start_date=pendulum.datetime(2024, 1, 1, tz=TIMEZONE),
     catchup=False,
     max_active_runs=1,
     tags=["bcd35", "alerts"],

@@ -14,7 +14,6 @@ format): GX returns each unexpected row's columns (``unexpected_index_column_nam
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, partitions_of
 from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
+from bcd35.settings import settings
 
 NEW_PAGES_SQL = """
 select pages.*, {known} as is_known_page
@@ -149,7 +149,7 @@ def audit_candidate_pg(schemas: dict[str, str], previous_marts: str | None = Non
     url = connection_string()
     datasource = context.data_sources.add_postgres("bcd35_candidate", connection_string=url)
     engine = sa.create_engine(url.replace("${BCD35_PG_PASSWORD}",
-                                          os.environ.get("BCD35_PG_PASSWORD", "")))
+                                          settings().secret("pg_password") or ""))
     checks: list[CheckOutcome] = []
     failures: list[CheckFailure] = []
     try:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bcd35.config import DAGS_DIR, REPO_ROOT
+from bcd35.constants import TIMEZONE, WAREHOUSE_POOL
 from bcd35.distributed import secrets as secrets_mod
 from bcd35.distributed.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
 from bcd35.distributed.rest import AirflowClient
@@ -39,7 +40,7 @@ from bcd35.distributed.services import (
 )
 from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
 
-POOL = "bcd35_warehouse"
+POOL = WAREHOUSE_POOL
 
 
 @dataclass
@@ -91,7 +92,7 @@ class LocalCluster:
             "AIRFLOW_HOME": str(self.airflow_home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+            "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIMEZONE,
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__FERNET_KEY": self.secrets.fernet_key,

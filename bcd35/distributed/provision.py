@@ -52,7 +52,9 @@ def provision(connect_admin: Callable, airflow_password: str, builder_password: 
 
 
 def _required(name: str) -> str:
-    value = os.environ.get(name, "")
+    from bcd35.settings import settings
+
+    value = settings().secret(name.removeprefix("BCD35_").lower()) or ""
     if not value:
         raise SystemExit(f"{name} is not set (see .env.example)")
     return value

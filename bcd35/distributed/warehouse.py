@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import random
 import re
 import time
@@ -44,6 +43,7 @@ from pathlib import Path
 from bcd35 import runs
 from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, code_version, committee_code
 from bcd35.fingerprint import build_fingerprint
+from bcd35.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ LAYERS = ("reference", "staging", "intermediate", "marts", "audit")
 ANALYST_SCHEMAS = ("marts", "reference", "audit")
 KEEP_PUBLISHED = 2          # retired builds kept for rollback
 KEEP_FAILED = 3             # failed candidates kept for inspection
-LOCK_TIMEOUT = os.environ.get("BCD35_PG_LOCK_TIMEOUT", "2s")
-SWAP_ATTEMPTS = int(os.environ.get("BCD35_PG_SWAP_ATTEMPTS", "12"))
+
 WRITER_LOCK_KEY = 35_0001   # pg_advisory_lock key of the warehouse writer
 SCHEMA_PREFIX_VAR = "schema_prefix"
 UNCHANGED = "unchanged"
@@ -253,7 +252,7 @@ def _set_status(cur, build_id: str, status: str, manifest: dict | None = None) -
 
 
 def skip_unchanged() -> bool:
-    return os.environ.get("BCD35_PG_SKIP_UNCHANGED", "1") not in ("0", "false", "False")
+    return settings().pg_skip_unchanged
 
 
 # --- write ----------------------------------------------------------------------------------
@@ -447,7 +446,7 @@ def _tables_of(cur, schemas: tuple[str, ...]) -> list[str]:
 def _swap_once(conn, build_id: str, previous: str | None) -> None:
     retired_token = previous or f"unknown{int(time.time())}"
     with conn.cursor() as cur:
-        cur.execute("set local lock_timeout = %s", [LOCK_TIMEOUT])
+        cur.execute("set local lock_timeout = %s", [settings().pg_lock_timeout])
         # the switch row first: two switches never interleave
         cur.execute(f"select build_id from {OPS_SCHEMA}.published for update")
         published = [layer for layer in LAYERS if _schema_exists(cur, layer)]
@@ -474,10 +473,11 @@ def _swap_once(conn, build_id: str, previous: str | None) -> None:
     conn.commit()
 
 
-def swap(conn, build_id: str, attempts: int = SWAP_ATTEMPTS) -> SwapResult:
+def swap(conn, build_id: str, attempts: int | None = None) -> SwapResult:
     """The switch, retried with backoff while analysts' queries hold the published tables."""
     from psycopg2 import errors
 
+    attempts = attempts or settings().pg_swap_attempts
     started = time.monotonic()
     for attempt in range(1, attempts + 1):
         with conn.cursor() as cur:
@@ -592,7 +592,7 @@ def prune(conn, keep: int = KEEP_PUBLISHED, keep_failed: int = KEEP_FAILED) -> l
                                 + [(b, candidate_schema) for b in failed]):
         try:
             with conn.cursor() as cur:
-                cur.execute("set local lock_timeout = %s", [LOCK_TIMEOUT])
+                cur.execute("set local lock_timeout = %s", [settings().pg_lock_timeout])
                 for layer in LAYERS:
                     cur.execute(f"drop schema if exists {_ident(schema_of(build_id, layer))} "
                                 "cascade")

@@ -463,9 +463,11 @@ def _read_in_worker(task: _Task) -> _Read:
 
 def ingest_workers() -> int:
     """Processes that read and parse files: ``BCD35_INGEST_WORKERS``, else one per CPU (≤ 4)."""
-    configured = os.environ.get("BCD35_INGEST_WORKERS", "").strip()
+    from bcd35.settings import settings
+
+    configured = settings().ingest_workers
     if configured:
-        return max(1, int(configured))
+        return max(1, configured)
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 

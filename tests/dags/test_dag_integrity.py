@@ -65,7 +65,7 @@ def test_annual_report_dag_follows_house_style(bag):
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     assert {"bcd35", "report"} <= set(dag.tags)
-    assert dag.doc_md and "bcd35://warehouse/published" in dag.doc_md
+    assert dag.doc_md and "PUBLISHED_WAREHOUSE_URI" in dag.doc_md
     assert str(dag.timezone.name) == "Asia/Ho_Chi_Minh"
     assert all(t.retries >= 1 for t in dag.tasks)
     assert all(t.pool != "bcd35_warehouse" for t in dag.tasks)  # a reader, not a writer

@@ -38,8 +38,6 @@ from bcd35.ingest.kinds import KINDS
 
 USER = "vanthu"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
-MAX_UPLOAD_ENV = "BCD35_UPLOAD_MAX_BYTES"
-DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 MAX_PENDING = 20  # files held for one session before they are accepted or dropped
 SESSION_SECONDS = 8 * 3600
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -55,7 +53,9 @@ STATUS_VI = {
 
 
 def max_upload_bytes() -> int:
-    return int(os.environ.get(MAX_UPLOAD_ENV) or DEFAULT_MAX_UPLOAD)
+    from bcd35.settings import settings
+
+    return settings().upload_max_bytes
 
 
 def secrets_file(home: Home) -> Path:
