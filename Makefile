@@ -38,18 +38,24 @@ test: lint
 	$(MAKE) bench SIZE=small  # smoke check of the benchmark (night 1 through dag.test()), no timing asserts
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var site .pytest_cache .ruff_cache
 
 # --- analysts and the dbt project (issue 4) -------------------------------------------------
 DOCS_PORT ?= 8080
 
-.PHONY: sql docs lint-sql test-dbt
+SITE_DIR ?= site
+
+.PHONY: sql docs docs-serve lint-sql test-dbt
 
 sql: setup  ## read-only SQL shell (DuckDB CLI) on the published warehouse of $(HOME_DIR)
 	$(RUN) python -m bcd35.sql shell --home $(HOME_DIR)
 
-docs: setup  ## build the dbt docs site (lineage, descriptions) and serve it on localhost
-	$(RUN) python -m bcd35.sql docs --home $(HOME_DIR) --port $(DOCS_PORT)
+docs: setup  ## the docs site (MkDocs, docs/) into $(SITE_DIR)/, the dbt docs of $(HOME_DIR) into $(SITE_DIR)/dbt/
+	$(RUN) mkdocs build --strict --quiet --site-dir $(SITE_DIR)
+	$(RUN) python -m bcd35.sql docs --home $(HOME_DIR) --no-serve --out $(SITE_DIR)/dbt
+
+docs-serve: docs  ## serve $(SITE_DIR)/ (the docs site and the dbt docs) on localhost:$(DOCS_PORT)
+	$(RUN) python -m bcd35.sql serve --dir $(SITE_DIR) --port $(DOCS_PORT)
 
 lint-sql: setup  ## sqlfluff (dbt templater) + project-shape rules (dbt-score, evaluator checks)
 	$(RUN) python -m tests.dbt.lint all
