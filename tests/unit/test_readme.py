@@ -176,7 +176,7 @@ RUN_BY: dict[str, By] = {
         ("tests/e2e/test_alerts.py::test_stale_warehouse_alert_and_nothing_without_a_setting",),
         "the real CLI"),
     # --- production -----------------------------------------------------------------------
-    "python -m bcd35.distributed.secrets .env": By(
+    "python -m deploy.secrets .env": By(
         ("tests/unit/test_secrets_cli.py::"
          "test_writes_every_secret_of_the_example_into_a_private_env_file",
          "tests/unit/test_secrets_cli.py::test_refuses_to_overwrite_an_existing_env_file",
@@ -230,7 +230,7 @@ NOT_RUN: dict[str, By] = {
         ("tests/distributed/test_distributed.py::test_first_night_on_postgres_reproduces_spec",
          "tests/distributed/test_distributed.py::test_rest_api_refuses_unauthenticated_calls"),
         "the same request (POST /auth/token as bcd35_ops) is sent with httpx "
-        "(bcd35.distributed.rest), not with curl"),
+        "(tests.harness.rest), not with curl"),
     "curl -s -X POST http://127.0.0.1:8080/api/v2/dags/bcd35_nightly/dagRuns -H "
     "\"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
     "-d '{\"logical_date\": null}'": By(

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bcd35.config import DAGS_DIR, REPO_ROOT
-from bcd35.distributed import secrets as secrets_mod
-from bcd35.distributed.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
-from bcd35.distributed.rest import AirflowClient
-from bcd35.distributed.services import (
+from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
+from deploy import secrets as secrets_mod
+from deploy.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
+from tests.harness.rest import AirflowClient
+from tests.harness.services import (
     VENV_BIN,
     Postgres,
     Processes,
@@ -37,7 +38,6 @@ from bcd35.distributed.services import (
     http_ok,
     wait_until,
 )
-from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
 
 POOL = "bcd35_warehouse"
 
@@ -256,7 +256,7 @@ class LocalCluster:
 
     def leftovers(self) -> list[int]:
         """PIDs we started (and their process groups, and PostgreSQL) still running."""
-        from bcd35.distributed.services import group_members, pid_alive
+        from tests.harness.services import group_members, pid_alive
 
         pids = set()
         for pid in self.processes.started_pids:
