@@ -60,11 +60,19 @@ def bench_results_markdown(results: Path = RESULTS) -> str:
                 "(this table is generated from them when the site is built).*")
     sizes = [s for s in SIZES if s in newest] + sorted(set(newest) - set(SIZES))
     outs = [newest[s][1] for s in sizes]
-    sources = ", ".join(f"`bench/results/{newest[s][0]}`" for s in sizes)
-    machine = {(o.get("machine") or {}).get("cpus") for o in outs} - {None}
-    note = f" on {', '.join(f'{c} CPUs' for c in sorted(machine))}" if machine else ""
-    return (f"{markdown_table(outs)}\n\n*Generated when the site was built from {sources}"
-            f"{note}.*")
+    sources = "; ".join(f"`bench/results/{newest[s][0]}`{_machine(newest[s][1])}"
+                        for s in sizes)
+    return f"{markdown_table(outs)}\n\n*Generated when the site was built from {sources}.*"
+
+
+def _machine(out: dict) -> str:
+    """The machine a run measured on: its cores and load (1-minute average) before and after,
+    since on a shared machine the load moves every figure of the table."""
+    machine = out.get("machine") or {}
+    load = [(machine.get(k) or [None])[0] for k in ("load_before", "load_after")]
+    parts = [f"{machine['cpus']} CPUs" if machine.get("cpus") else "",
+             f"load {load[0]} → {load[1]}" if None not in load else ""]
+    return f" ({', '.join(p for p in parts if p)})" if any(parts) else ""
 
 
 def _headers(column) -> str:
