@@ -40,7 +40,7 @@ test: lint
 clean:
 	rm -rf var site .pytest_cache .ruff_cache
 
-# --- analysts and the dbt project (issue 4) -------------------------------------------------
+# --- analysts and the dbt project (docs/analyst.md) -----------------------------------------------
 DOCS_PORT ?= 8080
 
 SITE_DIR ?= site
@@ -63,7 +63,7 @@ lint-sql: setup  ## sqlfluff (dbt templater) + project-shape rules (dbt-score, e
 test-dbt: setup  ## the dbt tests: lint, analyst queries, read-only shell, PostgreSQL build
 	$(RUN) pytest tests/dbt -q
 
-# --- performance benchmark (issue 7) ---------------------------------------------------------
+# --- performance benchmark (docs/performance.md) --------------------------------------------------
 SIZE ?= small
 BENCH_ARGS ?=
 
@@ -72,7 +72,7 @@ BENCH_ARGS ?=
 bench: setup  ## the benchmark: make bench SIZE=small|province|national|all (results in bench/results/)
 	$(RUN) python -m bench.run $(SIZE) $(BENCH_ARGS)
 
-# --- operator: Airflow's UI and the browser tests (issue 8) ---------------------------------
+# --- operator: Airflow's UI and the browser tests (docs/operator.md) ------------------------------
 PORT ?= 8080
 
 .PHONY: up down test-ui
@@ -87,7 +87,7 @@ test-ui: setup  ## browser tests (headless Debian chromium): the Airflow UI and 
 	bash scripts/ensure-chromium
 	$(RUN) pytest tests/ui -q
 
-# --- production: Airflow on Celery workers with PostgreSQL (issue 6) -----------------------
+# --- production: Airflow on Celery workers with PostgreSQL (docs/production.md) -------------------
 .PHONY: test-distributed
 
 test-distributed: setup  ## PostgreSQL, Redis, api-server, scheduler, dag-processor, 2 Celery workers as processes

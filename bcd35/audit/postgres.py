@@ -8,8 +8,8 @@ schema, or a computed frame (``python:<frame>``), computed here in SQL as a GX q
 
 - ``python:kpi_recomputation``: every annual KPI of the candidate's ``mart_kpi_annual`` beside
   an independent recomputation from the candidate's staging tables — a second implementation
-  of SPEC §4 in plain SQL, with its own deduplication on the natural keys (latest ingestion
-  wins), like ``bcd35.audit.recompute`` does in pandas for DuckDB;
+  of the catalogue (docs/development.md#kpis) in plain SQL, with its own deduplication on the
+  natural keys (latest ingestion wins), like ``bcd35.audit.recompute`` does in pandas for DuckDB;
 - ``python:new_pages``: the candidate's pages, and whether the office's page list has them.
 
 Failed rows are reported like the DuckDB audit does (file, line, values in the clerk's number
@@ -27,7 +27,8 @@ from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
 
-# SPEC §4, recomputed from staging. {stg} is the candidate's staging schema, {marts} its marts.
+# The KPIs (docs/development.md#kpis), recomputed from staging. {stg} is the candidate's staging
+# schema, {marts} its marts.
 KPI_RECOMPUTATION_SQL = """
 select * from (
 with meetings as (

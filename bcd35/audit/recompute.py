@@ -1,4 +1,5 @@
-"""An independent recomputation of every annual KPI of SPEC §4 from the staging tables.
+"""An independent recomputation of every annual KPI (docs/development.md#kpis) from the staging
+tables.
 
 Deliberately a second implementation (pandas, from staging, with its own deduplication) so
 that a fault in the dbt intermediate or mart models cannot hide from the audit.

@@ -92,3 +92,59 @@ def test_a_page_missing_from_the_navigation_fails_the_build(site_copy, tmp_path)
     done = build(site_copy, tmp_path / "site")
     assert done.returncode != 0
     assert "orphan.md" in done.stderr, done.stderr
+
+
+# --- comments point to docs pages, not to the spec or to issue numbers ---------------------
+
+DOC_REF = re.compile(r"docs/([a-z_]+\.md)(?:#([a-z0-9-]+))?")
+CITATION = re.compile(r"SPEC ?§|\((?:see )?issue \d+\)|, issue \d+\)")
+# code the parallel work of other branches owns today; its citations are theirs to move
+NOT_YET = ("bcd35/report/", "bcd35/ingest/", "bench/", "bcd35/cli.py")
+
+
+def anchors(page: Path) -> set[str]:
+    """The ids of the page's headings: an explicit ``{#id}``, else MkDocs' slug of the title."""
+    found = set()
+    for line in page.read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^#+ (.*?)(?: \{#([a-z0-9-]+)\})?$", line)
+        if heading:
+            found.add(heading[2] or re.sub(r"[\s]+", "-", re.sub(r"[^\w\s-]", "",
+                                                                 heading[1].lower())).strip("-"))
+    return found
+
+
+def code_files() -> list[Path]:
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                             check=True).stdout.split()
+    return [REPO / f for f in tracked  # this file plants faulty references in its own tests
+            if (f.endswith((".py", ".sql", ".yml", ".yaml", ".example")) or f == "Makefile")
+            and f != "tests/unit/test_docs_site.py"]
+
+
+def broken_doc_refs(text: str) -> list[str]:
+    bad = []
+    for page, anchor in DOC_REF.findall(text):
+        path = REPO / "docs" / page
+        if not path.is_file() or (anchor and anchor not in anchors(path)):
+            bad.append(f"docs/{page}" + (f"#{anchor}" if anchor else ""))
+    return bad
+
+
+def test_code_points_to_docs_pages_that_exist():
+    bad = {str(f.relative_to(REPO)): refs for f in code_files()
+           if (refs := broken_doc_refs(f.read_text(encoding="utf-8", errors="replace")))}
+    assert not bad, bad
+
+
+def test_a_reference_to_a_missing_page_or_anchor_is_caught():
+    assert broken_doc_refs("see docs/operator.md#checks and docs/formats.md") == []
+    assert broken_doc_refs("see docs/operator.md#no-such-part") == ["docs/operator.md#no-such-part"]
+    assert broken_doc_refs("see docs/archive.md") == ["docs/archive.md"]
+
+
+def test_code_cites_no_spec_section_and_no_issue_number():
+    cited = {str(f.relative_to(REPO)): CITATION.findall(text) for f in code_files()
+             if not str(f.relative_to(REPO)).startswith(NOT_YET)
+             and CITATION.search(text := f.read_text(encoding="utf-8", errors="replace"))}
+    assert not cited, cited
+    assert CITATION.search("# the checks (SPEC §5)") and CITATION.search("(issue 7)")
