@@ -38,18 +38,24 @@ test: lint
 	$(MAKE) bench SIZE=small  # smoke check of the benchmark (night 1 through dag.test()), no timing asserts
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var site .pytest_cache .ruff_cache
 
-# --- analysts and the dbt project (issue 4) -------------------------------------------------
+# --- analysts and the dbt project (docs/analyst.md) -----------------------------------------------
 DOCS_PORT ?= 8080
 
-.PHONY: sql docs lint-sql test-dbt
+SITE_DIR ?= site
+
+.PHONY: sql docs docs-serve lint-sql test-dbt
 
 sql: setup  ## read-only SQL shell (DuckDB CLI) on the published warehouse of $(HOME_DIR)
 	$(RUN) python -m bcd35.sql shell --home $(HOME_DIR)
 
-docs: setup  ## build the dbt docs site (lineage, descriptions) and serve it on localhost
-	$(RUN) python -m bcd35.sql docs --home $(HOME_DIR) --port $(DOCS_PORT)
+docs: setup  ## the docs site (MkDocs, docs/) into $(SITE_DIR)/, the dbt docs of $(HOME_DIR) into $(SITE_DIR)/dbt/
+	$(RUN) mkdocs build --strict --quiet --site-dir $(SITE_DIR)
+	$(RUN) python -m bcd35.sql docs --home $(HOME_DIR) --no-serve --out $(SITE_DIR)/dbt
+
+docs-serve: docs  ## serve $(SITE_DIR)/ (the docs site and the dbt docs) on localhost:$(DOCS_PORT)
+	$(RUN) python -m bcd35.sql serve --dir $(SITE_DIR) --port $(DOCS_PORT)
 
 lint-sql: setup  ## sqlfluff (dbt templater) + project-shape rules (dbt-score, evaluator checks)
 	$(RUN) python -m tests.dbt.lint all
@@ -57,7 +63,7 @@ lint-sql: setup  ## sqlfluff (dbt templater) + project-shape rules (dbt-score, e
 test-dbt: setup  ## the dbt tests: lint, analyst queries, read-only shell, PostgreSQL build
 	$(RUN) pytest tests/dbt -q
 
-# --- performance benchmark (issue 7) ---------------------------------------------------------
+# --- performance benchmark (docs/performance.md) --------------------------------------------------
 SIZE ?= small
 BENCH_ARGS ?=
 
@@ -66,7 +72,7 @@ BENCH_ARGS ?=
 bench: setup  ## the benchmark: make bench SIZE=small|province|national|all (results in bench/results/)
 	$(RUN) python -m bench.run $(SIZE) $(BENCH_ARGS)
 
-# --- operator: Airflow's UI and the browser tests (issue 8) ---------------------------------
+# --- operator: Airflow's UI and the browser tests (docs/operator.md) ------------------------------
 PORT ?= 8080
 
 .PHONY: up down test-ui
@@ -81,7 +87,7 @@ test-ui: setup  ## browser tests (headless Debian chromium): the Airflow UI and 
 	bash scripts/ensure-chromium
 	$(RUN) pytest tests/ui -q
 
-# --- production: Airflow on Celery workers with PostgreSQL (issue 6) -----------------------
+# --- production: Airflow on Celery workers with PostgreSQL (docs/production.md) -------------------
 .PHONY: test-distributed
 
 test-distributed: setup  ## PostgreSQL, Redis, api-server, scheduler, dag-processor, 2 Celery workers as processes

@@ -152,7 +152,7 @@ def code_version() -> str:
     return f"{sha}-dirty" if dirty else sha
 
 
-# --- several committees in one home (issue 7) -----------------------------------------------
+# --- several committees in one home (docs/operator.md#committees) ---------------------------------
 COMMITTEE_CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
 COMMITTEES_FILE = "committees.csv"  # optional, in the home: committee_code[,name_vi,…]
 

@@ -1,4 +1,5 @@
-"""The stages of one nightly run, as plain functions the Airflow DAG calls (SPEC §5).
+"""The stages of one nightly run, as plain functions the Airflow DAG calls
+(docs/operator.md#checks).
 
 ingest → build (candidate) → audit (Great Expectations) → publish. Each stage records
 itself in the run log; the audit stage writes the candidate's manifest, and publishing

@@ -1,6 +1,6 @@
 """The exit codes of ``bcd35 run``: what one night ended as, for the operator and for cron.
 
-Defined once here; the README's table and ``bcd35 run --help`` are rendered from
+Defined once here; the table of docs/operator.md and ``bcd35 run --help`` are rendered from
 :data:`Outcome` so they cannot drift from what the command returns. When several outcomes
 apply to one run, the most serious one is the exit code (:func:`most_serious`).
 """

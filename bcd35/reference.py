@@ -1,4 +1,4 @@
-"""Reference lookups: the value domains of SPEC §2, read once from ``seeds/reference/``.
+"""Reference lookups: the value domains of docs/formats.md, read once from ``seeds/reference/``.
 
 Each lookup turns what a clerk typed (any case, with or without diacritics, either tone-mark
 placement, optional prefix such as ``Xã``/``Thị trấn``/``TT.``) into a canonical code. Matching

@@ -145,15 +145,29 @@ def build_docs(home: Home) -> Path:
     return docs_dir
 
 
+def copy_docs(docs_dir: Path, out: Path) -> Path:
+    """Copy the generated dbt docs site into ``out`` (the MkDocs site links it as ``dbt/``);
+    the catalog's private copy of the warehouse is not part of it."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(docs_dir, out, ignore=shutil.ignore_patterns("*.duckdb", "*.duckdb.wal"))
+    return out
+
+
 def serve_docs(home: Home, port: int = DOCS_PORT, host: str = "127.0.0.1") -> int:
     """Serve the generated docs site on http://host:port (localhost only by default)."""
+    return serve_directory(home.dbt / "docs", port, host, "dbt docs")
+
+
+def serve_directory(directory: Path, port: int = DOCS_PORT, host: str = "127.0.0.1",
+                    what: str = "docs") -> int:
+    """Serve a built site on http://host:port until Ctrl-C (localhost only by default)."""
     import functools
     import http.server
 
-    docs_dir = home.dbt / "docs"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(docs_dir))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     with http.server.ThreadingHTTPServer((host, port), handler) as server:
-        print(f"dbt docs: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+        print(f"{what}: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -170,11 +184,22 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--home", help="home directory (default: $BCD35_HOME, else ./var)")
     docs.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", DOCS_PORT)))
     docs.add_argument("--no-serve", action="store_true", help="only build the site")
+    docs.add_argument("--out", type=Path, help="also copy the built site into this directory")
+    serve = sub.add_parser("serve", help="serve a built site (make docs-serve) on localhost")
+    serve.add_argument("--dir", type=Path, required=True, help="the built site, e.g. site/")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("DOCS_PORT", DOCS_PORT)))
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        if not (args.dir / "index.html").is_file():
+            print(f"{args.dir}/index.html not found: run `make docs` first", file=sys.stderr)
+            return 2
+        return serve_directory(args.dir, args.port)
     home = resolve_home(args.home)
     if args.command == "shell":
         return open_shell(home)
     directory = build_docs(home)
+    if args.out:
+        directory = copy_docs(directory, args.out)
     print(f"dbt docs site → {directory}")
     return 0 if args.no_serve else serve_docs(home, args.port)
 

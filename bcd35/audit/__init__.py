@@ -1,4 +1,5 @@
-"""Audit a candidate build with Great Expectations before anything is published (SPEC §5).
+"""Audit a candidate build with Great Expectations before anything is published
+(docs/operator.md#checks).
 
 DuckDB data is validated as pandas DataFrames of the small audit and mart tables (GX on
 duckdb-engine is broken, GX #10738/#11579). ``Checkpoint.run()`` never raises, so every

@@ -1,5 +1,5 @@
 {#-
-    Keep one row per natural key (SPEC §2: "a row with the same key again is the same thing,
+    Keep one row per natural key (docs/formats.md: "a row with the same key again is the same thing,
     latest ingestion wins"): the row of the latest ingested file wins, and inside one file the
     later line wins. `order_by` may prepend a kind-specific rule (Meta exports: the export
     covering the latest period first). Adds n_source_lines, the number of raw lines that

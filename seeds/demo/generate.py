@@ -1,4 +1,5 @@
-"""Generate the 2024 demo inbox of Ban Chỉ đạo 35 huyện Hàm Yên (SPEC §1, §2, §4).
+"""Generate the 2024 demo inbox of Ban Chỉ đạo 35 huyện Hàm Yên (the README's 2024 figures;
+docs/formats.md, docs/development.md#kpis).
 
 Deterministic: one ``random.Random(35)``, no wall-clock time, no network. Running it twice
 writes byte-identical files (XLSX included: fixed document properties and zip timestamps).
@@ -10,8 +11,8 @@ Usage (from the repository root)::
 
 It writes (and overwrites) only the files it generates; anything else in the output folder is
 left alone. With the default output folder it also writes ``seeds/demo/expected_kpis_2024.json``
-(the 2024 value of every KPI code of SPEC §4, computed from the rows it wrote, after the
-natural-key de-duplication of SPEC §2).
+(the 2024 value of every KPI code (docs/development.md#kpis), computed from the rows it wrote, after
+the natural-key de-duplication of docs/formats.md).
 """
 
 from __future__ import annotations
@@ -1549,7 +1550,7 @@ def shares_csv(rows: Sequence[Sequence[object]]) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# Expected KPIs (SPEC §4), from the rows written, after natural-key de-duplication
+# Expected KPIs (docs/development.md#kpis), from the rows written, after natural-key de-duplication
 # --------------------------------------------------------------------------------------------
 
 
@@ -1700,7 +1701,7 @@ def generate(out: Path) -> Generated:
 
 
 def check(k: dict[str, int | float]) -> None:
-    """The SPEC §1 figures the demo must reproduce."""
+    """The figures of the 2024 review (quoted in the README) that the demo must reproduce."""
     assert k["hoi_nghi_thong_tin_thoi_su"] == 96, k
     assert k["ban_tin_so_ky"] == 12, k
     assert k["ban_tin_so_cuon"] == 9960, k

@@ -1,5 +1,5 @@
 """The distributed deployment for real: PostgreSQL, Redis, the Airflow api-server, scheduler,
-dag-processor and two Celery workers as processes on loopback (``bcd35.distributed.cluster``).
+dag-processor and two Celery workers as processes on loopback (``tests.harness.cluster``).
 
 These tests run under ``make test-distributed`` (``scripts/test-distributed``, which installs
 Redis and PostgreSQL from Debian packages when missing and sets ``BCD35_DISTRIBUTED=1``); a
@@ -43,8 +43,8 @@ def record(name: str, value: float | str) -> None:
 
 @pytest.fixture(scope="session")
 def cluster(request):
-    from bcd35.distributed.cluster import LocalCluster
-    from bcd35.distributed.services import tail
+    from tests.harness.cluster import LocalCluster
+    from tests.harness.services import tail
 
     root = Path(tempfile.mkdtemp(prefix="bcd35-distributed-"))
     started = time.monotonic()

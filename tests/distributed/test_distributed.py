@@ -1,6 +1,6 @@
 """The nightly DAG on Airflow's distributed engine, for real: CeleryExecutor with Redis, two
 Celery workers, PostgreSQL for the metadata and the warehouse, triggered through the
-authenticated REST API (issue 6). The tests share one cluster and run in file order."""
+authenticated REST API (docs/production.md). The tests share one cluster and run in file order."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_first_night_on_postgres_reproduces_spec(cluster):
 
     got = kpis_2024(cluster)
     assert got == {k: float(v) for k, v in EXPECTED.items()}
-    # SPEC §1, figure by figure
+    # the 2024 figures the README quotes, figure by figure
     assert got["hoi_nghi_thong_tin_thoi_su"] == 96
     assert got["ban_tin_so_ky"] == 12 and got["ban_tin_so_cuon"] == 9960
     assert 1 <= got["fanpage_tin_bai_binh_quan_ngay"] <= 2

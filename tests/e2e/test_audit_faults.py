@@ -1,4 +1,4 @@
-"""Every blocking check of SPEC §5 is shown to fail on a planted fault.
+"""Every blocking check (see docs/operator.md#checks) is shown to fail on a planted fault.
 
 Faults a clerk can drop in the inbox go through the real CLI (``bcd35 run``): the run
 fails on that check, the published build is unchanged and ``bcd35 report`` refuses. Faults

@@ -18,7 +18,7 @@ from tests.support import (
     tree_digest,
 )
 
-SPEC_2024 = {  # SPEC §1
+SPEC_2024 = {  # the 2024 figures the README quotes
     "hoi_nghi_thong_tin_thoi_su": 96,
     "ban_tin_so_ky": 12,
     "ban_tin_so_cuon": 9960,

@@ -1,4 +1,4 @@
-"""Personal names never reach the marts: keyed-hash pseudonyms (SPEC §3, issue 3)."""
+"""Personal names never reach the marts: keyed-hash pseudonyms (docs/analyst.md#marts)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The annual report of SPEC §7 from the demo night: every file, and the audit pack's hashes."""
+"""The annual report of docs/office.md from the demo night: every file, and the audit pack's
+hashes."""
 
 from __future__ import annotations
 

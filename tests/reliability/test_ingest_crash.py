@@ -1,4 +1,5 @@
-"""``kill -9`` in the middle of an ingestion loses nothing and doubles nothing (issue 7).
+"""``kill -9`` in the middle of an ingestion loses nothing and doubles nothing
+(docs/performance.md).
 
 The ingestion writes originals and raw files first and commits their registry rows a batch
 at a time. A run killed after writing the files of a batch but before its commit leaves raw

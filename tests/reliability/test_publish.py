@@ -1,4 +1,4 @@
-"""Write-audit-publish under stress, with real processes (SPEC §5, issue 5).
+"""Write-audit-publish under stress, with real processes (docs/operator.md#checks).
 
 An analyst's long read-only session never blocks the nightly run and keeps seeing its build
 until it reconnects; ``kill -9`` during the dbt build or during publish leaves the previous

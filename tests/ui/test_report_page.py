@@ -12,7 +12,7 @@ import pytest
 
 from tests.ui.conftest import keep_screenshot, pixel_spread
 
-KPI_CODES = 14  # every code of SPEC §4
+KPI_CODES = 14  # every code of the catalogue (docs/development.md#kpis)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 the services of Airflow's official compose file, health checks, pinned images, every secret
 from the environment with ``${VAR:?}``, the project's folders mounted, and the commands it
 runs exist in this environment. ``make test-distributed`` runs the same services as
-processes (bcd35/distributed/cluster.py)."""
+processes (tests/harness/cluster.py)."""
 
 from __future__ import annotations
 
@@ -233,7 +233,7 @@ def test_the_execution_api_and_broker_point_at_the_services(service):
 
 
 def test_generated_secrets_fill_every_variable_of_the_example(tmp_path):
-    from bcd35.distributed.secrets import Secrets, write_env_file
+    from deploy.secrets import Secrets, write_env_file
 
     env = tmp_path / ".env"
     write_env_file(env, Secrets.generate())

@@ -1,8 +1,9 @@
-"""The demo inbox (seeds/demo/inbox) is reproducible and reproduces the SPEC §1 figures.
+"""The demo inbox (seeds/demo/inbox) is reproducible and reproduces the 2024 figures the README
+quotes.
 
 Part 1 re-runs the committed generator and compares bytes. Part 2 reads the committed files
 back on its own (pandas/openpyxl, Vietnamese numbers parsed per column) and recomputes the
-2024 KPIs of SPEC §4 with the natural-key rules of SPEC §2.
+2024 KPIs (docs/development.md#kpis) with the natural-key rules of docs/formats.md.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def test_expected_json_lists_every_kpi_code_and_readme_states_them(
 
 
 # ------------------------------------------------------------------------------------------
-# 2. The SPEC §1 figures, recomputed from the committed files
+# 2. The 2024 figures the README quotes, recomputed from the committed files
 # ------------------------------------------------------------------------------------------
 MEETING_COLS = [
     "Ngày",

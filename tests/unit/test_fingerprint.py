@@ -1,4 +1,4 @@
-"""The build fingerprint (issue 7): any change to what a build reads changes it.
+"""The build fingerprint (see docs/operator.md): any change to what a build reads changes it.
 
 A night whose fingerprint equals the published, validated build's skips build, audit and
 publish, so every input must move it: a new or rewritten raw file, the home's committee list,

@@ -1,4 +1,4 @@
-"""XLSX bombs are refused within 2 s and 300 MiB (issue 3).
+"""XLSX bombs are refused within 2 s and 300 MiB (docs/formats.md).
 
 The bombs are built here, in ``tmp_path`` (some are tens of MiB when inflated): a huge declared
 size, an extreme compression ratio, too many parts, a total over the cap, entity expansion

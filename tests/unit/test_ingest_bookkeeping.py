@@ -1,4 +1,5 @@
-"""Bookkeeping (issue 3): the file registry, re-dropping a fixed file, the quarantine reports."""
+"""Bookkeeping (docs/formats.md): the file registry, re-dropping a fixed file, the quarantine
+reports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile and broken input (issue 3): each fault has a fixture and an asserted outcome."""
+"""Hostile and broken input (docs/formats.md): each fault has a fixture and an asserted outcome."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Ingest at scale (issue 7): unchanged files are not read again, workers change nothing.
+"""Ingest at scale (docs/performance.md): unchanged files are not read again, workers change
+nothing.
 
 A file loaded before whose ``lstat`` (size, mtime, ctime, inode) is unchanged is skipped
 without being read; any rewrite — even one that keeps size and mtime — is read again. Reading

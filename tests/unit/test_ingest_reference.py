@@ -1,4 +1,4 @@
-"""bcd35.reference: the value domains of SPEC §2 as lookups (seeds/reference)."""
+"""bcd35.reference: the value domains of docs/formats.md as lookups (seeds/reference)."""
 
 from __future__ import annotations
 

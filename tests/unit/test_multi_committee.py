@@ -1,4 +1,5 @@
-"""Several committees in one home (issue 7): inbox/<code>/… belongs to committee <code>."""
+"""Several committees in one home (docs/operator.md#committees): inbox/<code>/… belongs to committee
+<code>."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Every command of the README is exercised by a test or by the CI script (issue 8).
+"""Every command of the README and of the docs site is exercised by a test or by the CI script.
 
-The commands are every line of the README's ```bash blocks (comments dropped, ``\\``
+The pages are README.md and every ``docs/*.md`` (the MkDocs site). The commands are every line
+of their ```bash blocks (comments dropped, ``\\``
 continuations joined) and every inline code span that starts with ``make``, ``bcd35`` or
 ``uv run``. Each one must be in exactly one of two committed tables:
 
@@ -10,8 +11,8 @@ continuations joined) and every inline code span that starts with ``make``, ``bc
 - ``NOT_RUN``: the commands no test runs yet, each with why and the nearest check, so that the
   gap is written down where a reviewer sees it.
 
-The test fails when a README command is in neither table, when a table names a command the
-README no longer has, when a referenced test function, Makefile target or CI step no longer
+The test fails when a command of a page is in neither table, when a table names a command no
+page has any more, when a referenced test function, Makefile target or CI step no longer
 exists, when a ``make`` command names a target or variable the Makefile lacks, and when a
 ``bcd35`` command does not parse with the real CLI.
 """
@@ -29,6 +30,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
+DOCS = REPO / "docs"
 MAKEFILE = REPO / "Makefile"
 
 
@@ -61,7 +63,9 @@ UP_DOWN = "tests/ui/test_airflow_ui.py::airflow_ui"
 SHELL = "tests/dbt/test_sql_shell.py::test_shell_refuses_files_programs_and_writes"
 SHELL_NIGHT = ("tests/dbt/test_sql_shell.py::"
                "test_open_session_and_nightly_run_never_block_each_other")
-DOCS = "tests/dbt/test_sql_shell.py::test_docs_site_is_built_and_served_on_localhost"
+DBT_DOCS = "tests/dbt/test_sql_shell.py::test_docs_site_is_built_and_served_on_localhost"
+SITE = ("tests/dbt/test_docs_site.py::"
+        "test_make_docs_builds_the_site_and_the_dbt_docs_and_serves_both")
 
 RUN_BY: dict[str, By] = {
     # --- the two commands -----------------------------------------------------------------
@@ -106,6 +110,11 @@ RUN_BY: dict[str, By] = {
     "uv run bcd35 rollback --home /srv/bcd35": By((ROLLBACK,), "the real CLI after 9 builds"),
     "bcd35 rollback": By((ROLLBACK,), "the real CLI"),
     "bcd35 demo": By((DEMO,), "the first command of the session fixture"),
+    "bcd35 config": By(
+        ("tests/unit/test_settings.py::"
+         "test_bcd35_config_masks_secrets_and_says_where_each_value_came_from",
+         "tests/unit/test_settings.py::test_bcd35_config_names_an_invalid_value"),
+        "the real CLI with secrets set: masked, each value's source named"),
     # --- analysts -------------------------------------------------------------------------
     "make sql": By(
         ("Makefile:sql", SHELL, SHELL_NIGHT,
@@ -113,8 +122,15 @@ RUN_BY: dict[str, By] = {
         "the recipe (`python -m bcd35.sql shell`) opens the DuckDB CLI command line of "
         "bcd35.sql.shell_command; the tests run that command line as a process and "
         "open_shell without a warehouse; the interactive wrapper itself is not started"),
-    "make docs": By(("Makefile:docs", DOCS),
-                    "the test runs the recipe, `python -m bcd35.sql docs --home --port`"),
+    "make docs": By(("Makefile:docs", SITE, DBT_DOCS),
+                    "the test runs the Makefile's recipe (mkdocs build --strict, then "
+                    "`python -m bcd35.sql docs --no-serve --out`) on a copy of a published home"),
+    "make docs-serve": By(("Makefile:docs-serve", SITE),
+                          "the test runs the recipe (`python -m bcd35.sql serve --dir`) on a "
+                          "free port and reads the site and the dbt docs from it"),
+    "bcd35 templates --out DIR": By(
+        ("tests/unit/test_clerk_templates.py::test_cli_writes_the_committed_templates",),
+        "the real CLI into a temporary folder"),
     # --- office ---------------------------------------------------------------------------
     "uv run bcd35 report --year 2024 --home /srv/bcd35": By(
         (DEMO, REPORT_AGAIN, REPORT_REFUSED), "the real CLI: writes, writes again, refuses"),
@@ -165,7 +181,7 @@ RUN_BY: dict[str, By] = {
         ("tests/e2e/test_alerts.py::test_stale_warehouse_alert_and_nothing_without_a_setting",),
         "the real CLI"),
     # --- production -----------------------------------------------------------------------
-    "python -m bcd35.distributed.secrets .env": By(
+    "python -m deploy.secrets .env": By(
         ("tests/unit/test_secrets_cli.py::"
          "test_writes_every_secret_of_the_example_into_a_private_env_file",
          "tests/unit/test_secrets_cli.py::test_refuses_to_overwrite_an_existing_env_file",
@@ -219,7 +235,7 @@ NOT_RUN: dict[str, By] = {
         ("tests/distributed/test_distributed.py::test_first_night_on_postgres_reproduces_spec",
          "tests/distributed/test_distributed.py::test_rest_api_refuses_unauthenticated_calls"),
         "the same request (POST /auth/token as bcd35_ops) is sent with httpx "
-        "(bcd35.distributed.rest), not with curl"),
+        "(tests.harness.rest), not with curl"),
     "curl -s -X POST http://127.0.0.1:8080/api/v2/dags/bcd35_nightly/dagRuns -H "
     "\"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
     "-d '{\"logical_date\": null}'": By(
@@ -302,9 +318,18 @@ def unmapped(text: str) -> list[str]:
     return [c for c in readme_commands(text) if c not in RUN_BY and c not in NOT_RUN]
 
 
+def pages() -> list[Path]:
+    """The README and every page of the docs site."""
+    return [README, *sorted(DOCS.rglob("*.md"))]
+
+
+def site_text() -> str:
+    return "\n\n".join(page.read_text(encoding="utf-8") for page in pages())
+
+
 @pytest.fixture(scope="module")
 def commands() -> list[str]:
-    return readme_commands(README.read_text(encoding="utf-8"))
+    return readme_commands(site_text())
 
 
 # --- resolving references -------------------------------------------------------------------
@@ -369,7 +394,7 @@ def _filled(words: list[str]) -> list[str]:
 
 # --- the tests ------------------------------------------------------------------------------
 
-def test_the_readme_has_the_commands_of_each_user(commands):
+def test_the_site_has_the_commands_of_each_user(commands):
     for command in ("make run", "make test", "make up", "make down", "make sql",
                     "uv run bcd35 report --year 2024 --home /srv/bcd35", "make test-dbt"):
         assert command in commands
@@ -377,10 +402,18 @@ def test_the_readme_has_the_commands_of_each_user(commands):
 
 
 def test_every_readme_command_is_mapped_to_what_runs_it():
-    missing = unmapped(README.read_text(encoding="utf-8"))
+    missing = [f"{page.relative_to(REPO)}: {command}" for page in pages()
+               for command in unmapped(page.read_text(encoding="utf-8"))]
     assert not missing, (
-        "README commands with no entry in tests/unit/test_readme.py (RUN_BY: the test or CI "
+        "commands with no entry in tests/unit/test_readme.py (RUN_BY: the test or CI "
         "step that runs it; NOT_RUN: why nothing does yet):\n  " + "\n  ".join(missing))
+
+
+def test_the_docs_pages_are_read(commands):
+    """The site's pages are part of the rule: commands only they show are found."""
+    assert DOCS / "operator.md" in pages() and DOCS / "production.md" in pages()
+    readme_only = readme_commands(README.read_text(encoding="utf-8"))
+    assert "uv run bcd35 rollback --home /srv/bcd35" in set(commands) - set(readme_only)
 
 
 def test_a_new_unmapped_command_is_caught():
@@ -429,7 +462,7 @@ def test_bcd35_commands_parse_with_the_real_cli(commands):
     from bcd35.cli import build_parser
 
     subparsers = bcd35_subparsers()
-    complete = bash_commands(README.read_text(encoding="utf-8"))
+    complete = bash_commands(site_text())
     for command in commands:
         words = _filled(shlex.split(command.removeprefix("uv run ")))
         if words[0] != "bcd35":

@@ -1,5 +1,5 @@
 """The home's committees reach dbt (dim_committee, the province roll-up) and the build's
-resource settings (issue 7)."""
+resource settings (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``python -m bcd35.distributed.secrets .env`` as the README's production section runs it:
+"""``python -m deploy.secrets .env`` as the README's production section runs it:
 a real process in an empty folder, then again over the file it wrote."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 def secrets_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
     env["PYTHONPATH"] = str(REPO)  # the package of this checkout, from any working directory
-    return subprocess.run([sys.executable, "-m", "bcd35.distributed.secrets", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "deploy.secrets", *args], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=120)
 
 

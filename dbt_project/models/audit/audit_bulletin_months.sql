@@ -1,5 +1,5 @@
 -- One row per committee and month of every year with bulletin issues: the number of issues
--- released that month (a warning when a month has none, SPEC §5).
+-- released that month (a warning when a month has none, see docs/operator.md#checks).
 with
 
 issues as (select * from {{ ref('fct_bulletin_issues') }}),

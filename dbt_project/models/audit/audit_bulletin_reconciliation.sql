@@ -1,4 +1,4 @@
--- One row per bulletin issue: copies printed against copies handed out (SPEC §5).
+-- One row per bulletin issue: copies printed against copies handed out (docs/operator.md#checks).
 with
 
 issues as (select * from {{ ref('fct_bulletin_issues') }}),

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- One row per committee, year and KPI: the KPI mart's value beside a second computation of
--- the same KPI from the staging models only (docs/development.md, "the audit"). It shares
+-- the same KPI from the staging models only (docs/development.md#kpis). It shares
 -- nothing with the intermediate and mart models: its own de-duplication on the natural keys
 -- (the latest ingestion wins, then the later line), its own page filter and its own
 -- aggregates, so a fault there cannot hide from it. A view: the audit reads the mart as it

@@ -1,5 +1,5 @@
 -- One row per committee, year and KPI with a previous-year value above zero: the ratio of the
--- two (a warning when a KPI moved more than 50 %, SPEC §5).
+-- two (a warning when a KPI moved more than 50 %, see docs/operator.md#checks).
 with
 
 annual as (select * from {{ ref('mart_kpi_annual') }}),

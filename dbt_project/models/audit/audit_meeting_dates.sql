@@ -1,6 +1,6 @@
 -- One row per meeting with the year of the log it was recorded in: a meeting log is kept per
--- year, so a date outside the year of most of its file's lines is a typing error (SPEC §5:
--- "every date inside its year"), e.g. 15/03/2014 in the 2024 log.
+-- year, so a date outside the year of most of its file's lines is a typing error
+-- (docs/operator.md#checks: "every date inside its year"), e.g. 15/03/2014 in the 2024 log.
 with
 
 meetings as (select * from {{ ref('fct_meetings') }}),

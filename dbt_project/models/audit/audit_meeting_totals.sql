@@ -1,4 +1,4 @@
--- One row per committee and year: the meeting total three ways (SPEC §5).
+-- One row per committee and year: the meeting total three ways (docs/operator.md#checks).
 with
 
 meetings as (select * from {{ ref('fct_meetings') }}),

@@ -1,5 +1,5 @@
 -- One row per post whose export carries "Reactions, Comments and Shares": the export's total
--- against the sum of its parts (SPEC §5).
+-- against the sum of its parts (docs/operator.md#checks).
 with
 
 posts as (select * from {{ ref('fct_posts') }}),

@@ -1,5 +1,5 @@
--- One row per committee, year and KPI code of SPEC §4 whose source has records that year.
--- The definitions of the KPI catalogue, one aggregate per source, then unpivoted. The year
+-- One row per committee, year and KPI code (docs/development.md#kpis) whose source has records that
+-- year. The definitions of the KPI catalogue, one aggregate per source, then unpivoted. The year
 -- is taken from the date that defines it: the meeting's date, the issue's Năm, the post's
 -- local publish time, the share's date, the commendation's Năm thành tích.
 with

@@ -1,4 +1,4 @@
--- One row per post with its final lifetime metrics (SPEC §2): the export covering the
+-- One row per post with its final lifetime metrics (docs/formats.md): the export covering the
 -- latest period wins (standard Meta file names), then the latest ingestion, then the later
 -- line. An export whose file name gives no period loses to every dated export. The page's
 -- place on the office's list (HOME/reference/pages.csv) comes along: the KPIs leave out the

@@ -1,5 +1,5 @@
--- The annual KPIs of SPEC §4 rolled up to the province: summed over the committees of each
--- province (dim_committee.province_code), except the two KPIs that are not sums of the
+-- The annual KPIs (docs/development.md#kpis) rolled up to the province: summed over the committees
+-- of each province (dim_committee.province_code), except the two KPIs that are not sums of the
 -- committees' values: fanpage_tin_bai_binh_quan_ngay is recomputed from the province's
 -- fanpage_tin_bai (÷ days in the year, 2 decimals), and ctv_so_cong_tac_vien counts the
 -- distinct collaborators of the province (one person sharing for two committees is one).

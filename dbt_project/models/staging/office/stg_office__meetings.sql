@@ -26,8 +26,9 @@ renamed as (
         xa_thi_tran as commune_as_written,
         so_dai_bieu as n_attendees,
         hinh_thuc as meeting_format,
-        -- presiding officials are public office holders: the only names kept (SPEC §3);
-        -- free-text notes (ghi_chu) may name anyone and stay in the raw layer
+        -- presiding officials are public office holders: the only names kept
+        -- (docs/analyst.md#marts); free-text notes (ghi_chu) may name anyone and stay in the raw
+        -- layer
         chu_tri as presiding_official
     from source
 

@@ -24,10 +24,11 @@ from pathlib import Path
 
 from bcd35.config import DAGS_DIR, REPO_ROOT
 from bcd35.constants import TIMEZONE, WAREHOUSE_POOL
-from bcd35.distributed import secrets as secrets_mod
-from bcd35.distributed.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
-from bcd35.distributed.rest import AirflowClient
-from bcd35.distributed.services import (
+from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
+from deploy import secrets as secrets_mod
+from deploy.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
+from tests.harness.rest import AirflowClient
+from tests.harness.services import (
     VENV_BIN,
     Postgres,
     Processes,
@@ -38,7 +39,6 @@ from bcd35.distributed.services import (
     http_ok,
     wait_until,
 )
-from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
 
 POOL = WAREHOUSE_POOL
 
@@ -257,7 +257,7 @@ class LocalCluster:
 
     def leftovers(self) -> list[int]:
         """PIDs we started (and their process groups, and PostgreSQL) still running."""
-        from bcd35.distributed.services import group_members, pid_alive
+        from tests.harness.services import group_members, pid_alive
 
         pids = set()
         for pid in self.processes.started_pids:

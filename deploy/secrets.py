@@ -2,7 +2,7 @@
 
 ``Secrets.generate()`` makes a fresh set (what ``.env.example`` asks an operator to fill in);
 ``write_env_file`` writes them as a ``.env`` file (mode 0600) for docker compose
-(``python -m bcd35.distributed.secrets .env``), and ``write_passwords_file`` writes the Airflow
+(``python -m deploy.secrets .env``), and ``write_passwords_file`` writes the Airflow
 simple auth manager's passwords file (JSON ``{user: password}``, 0600) — the compose file's
 ``bcd35-init`` writes it from the ``AIRFLOW_PASSWORD_<USER>`` variables.
 """
@@ -120,7 +120,7 @@ def write_env_file(path: Path, s: Secrets) -> Path:
 
 
 def main() -> int:
-    """``python -m bcd35.distributed.secrets [.env]``: generate a deployment's secrets."""
+    """``python -m deploy.secrets [.env]``: generate a deployment's secrets."""
     import sys
 
     env_path = Path(sys.argv[1] if len(sys.argv) > 1 else ".env")

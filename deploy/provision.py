@@ -1,6 +1,6 @@
 """Create the databases and roles of a deployment on a fresh PostgreSQL server; idempotent.
 
-    python -m bcd35.distributed.provision
+    python -m deploy.provision
 
 Run once by the ``bcd35-init`` service of ``docker-compose.yml`` (and by the process-level
 cluster of ``make test-distributed``), as the PostgreSQL superuser:
@@ -26,8 +26,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bcd35.distributed.secrets import passwords_from_env
 from bcd35.distributed.warehouse import provision_warehouse
+from deploy.secrets import passwords_from_env
 
 AIRFLOW_DATABASE = "airflow"
 AIRFLOW_ROLE = "airflow"
@@ -52,9 +52,14 @@ def provision(connect_admin: Callable, airflow_password: str, builder_password: 
 
 
 def _required(name: str) -> str:
-    from bcd35.settings import settings
+    """A password the provisioning needs: bcd35's through its settings, the servers' own
+    (``POSTGRES_PASSWORD``, ``AIRFLOW_DB_PASSWORD``) from the environment."""
+    from bcd35.settings import PREFIX, settings
 
-    value = settings().secret(name.removeprefix("BCD35_").lower()) or ""
+    if name.startswith(PREFIX):
+        value = settings().secret(name.removeprefix(PREFIX).lower()) or ""
+    else:
+        value = os.environ.get(name, "")
     if not value:
         raise SystemExit(f"{name} is not set (see .env.example)")
     return value
@@ -84,7 +89,7 @@ def main() -> int:
 
 def write_passwords(path: Path, passwords: dict[str, str]) -> Path:
     """The simple auth manager's passwords file (JSON ``{user: password}``, mode 0600)."""
-    from bcd35.distributed.secrets import _write_private
+    from deploy.secrets import _write_private
 
     return _write_private(path, json.dumps(passwords) + "\n")
 
