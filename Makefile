@@ -6,6 +6,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen --no-sync
 HOME_DIR ?= var
+TEST_WORKERS ?= 2
 YEAR ?= 2024
 
 .PHONY: help setup run test lint unit e2e clean
@@ -33,7 +34,9 @@ lint: setup
 
 test: lint
 	bash scripts/ensure-chromium  # the browser tests of tests/ui need Debian's chromium
-	$(RUN) pytest --ignore=tests/distributed  # the distributed suite runs next, on its own
+	# two workers (pytest-xdist), a test file each: most tests wait on a dbt or Airflow child
+	# process, so both cores stay busy; the distributed suite runs next, on its own
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/distributed
 	$(MAKE) test-distributed
 	$(MAKE) bench SIZE=small  # smoke check of the benchmark (night 1 through dag.test()), no timing asserts
 
