@@ -1,0 +1,294 @@
+"""Parse a clean sheet column by column with Arrow compute; leave anything unusual to the rows.
+
+The row parser (:mod:`bcd35.ingest.rows`) calls a Python function per cell, which is most of
+the ingestion's time on a large inbox. Here each column of a sheet becomes one Arrow array and
+the common spellings are checked and converted for the whole column at once: plain and grouped
+whole numbers (``830``, ``9.960``), ``dd/mm/yyyy`` dates, ``mm/yyyy`` months, Meta's
+``MM/DD/YYYY HH:MM`` times, 15–19 digit IDs, ASCII texts without outer spaces. Every other
+value is parsed by the row parser's own cell parser, once per distinct value of the column;
+derived columns (codes, ``*_norm``) are computed once per distinct value too.
+
+This path only ever *accepts*: the moment it meets anything the row parser would report (a bad
+value, a blank required cell, a ragged or over-long line, a repeated natural key, a sheet
+without data rows) it gives up with :class:`NeedsRows`, and the file is analysed again row by
+row, which writes the quarantine report, so every message stays the row parser's. The values it
+produces are those of the row parser; tests compare both on every fixture, on the demo and
+benchmark inboxes and on generated files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from bcd35.ingest.detect import HeaderMatch
+from bcd35.ingest.kinds import Column, Kind
+from bcd35.ingest.reading import RawSheet, is_blank_row
+from bcd35.ingest.rows import (
+    DERIVATIONS,
+    META_ID_COLUMNS,
+    MONTH_COLUMNS,
+    YEAR_COLUMNS,
+    ParseContext,
+    ParsedSheet,
+    _cell_parser,
+    _Memo,
+    _parse_value,
+    _value_optional,
+    meta_period,
+)
+from bcd35.vietnamese import VnParseError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class NeedsRows(Exception):
+    """The sheet has something the row parser must look at (and perhaps report)."""
+
+
+# Python's str.strip() removes these ASCII characters; a value with one at either end is left
+# to the row parser (which strips it), so a fast text is the value itself.
+_EDGE_SPACE = r"^[\t-\r\x1c-\x20]|[\t-\r\x1c-\x20]$"
+_PLAIN_INT = r"^[0-9]{1,18}$"
+_GROUPED_INT = r"^[0-9]{1,3}(\.[0-9]{3}){1,5}$"
+_DMY = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+_MY = r"^[0-9]{2}/[0-9]{4}$"
+_DT = r"^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$"
+_META_ID = r"^[0-9]{15,19}$"
+
+
+class TableRecords(Sequence[dict[str, object]]):
+    """The rows of a table as the row parser's records, converted only if someone reads them
+    (the raw layer is written from the table itself)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+        self._rows: list[dict[str, object]] | None = None
+
+    def _all(self) -> list[dict[str, object]]:
+        if self._rows is None:
+            self._rows = self._table.to_pylist()
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[dict[str, object]]:
+        return iter(self._all())
+
+
+def _target_type(column: Column) -> pa.DataType:
+    from bcd35.ingest.raw import arrow_type
+
+    return arrow_type(column.type)
+
+
+def _fast_values(column: Column, match: HeaderMatch, ctx: ParseContext,
+                 text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """``(mask, values)``: which texts have a common spelling, and their values there."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def matches(pattern: str) -> pa.Array:
+        return pc.fill_null(pc.match_substring_regex(text, pattern), False)
+
+    def round_trip(fmt: str, shown: pa.Array, unit: str = "s") -> tuple[pa.Array, pa.Array]:
+        # strptime alone would accept 31/02 as 03/03 on some platforms: a value is only taken
+        # when it prints back as it was written
+        parsed = pc.strptime(shown, format=fmt, unit=unit, error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format=fmt), shown), False)
+        return same, parsed
+
+    if column.name in META_ID_COLUMNS:
+        return matches(_META_ID), text
+    if column.name == "publish_time":
+        fmt = "%m/%d/%Y %H:%M" if match.spelling.get(column.name, 0) == 0 else "%d/%m/%Y %H:%M"
+        mask = matches(_DT)
+        same, parsed = round_trip(fmt, pc.if_else(mask, text, None), unit="us")
+        return pc.and_(mask, same), parsed
+    if column.name in MONTH_COLUMNS:
+        mask = matches(_MY)
+        shown = pc.binary_join_element_wise("01/", pc.if_else(mask, text, None), "")
+        same, parsed = round_trip("%d/%m/%Y", shown)
+        return pc.and_(mask, same), pc.cast(parsed, pa.date32())
+    if column.type == "int64":
+        plain, grouped = matches(_PLAIN_INT), matches(_GROUPED_INT)
+        digits = pc.replace_substring(pc.if_else(pc.or_(plain, grouped), text, None), ".", "")
+        return pc.or_(plain, grouped), pc.cast(digits, pa.int64())
+    if column.type == "date":
+        mask = matches(_DMY)
+        same, parsed = round_trip("%d/%m/%Y", pc.if_else(mask, text, None))
+        return pc.and_(mask, same), pc.cast(parsed, pa.date32())
+    if column.type == "string":
+        plain = pc.and_(pc.string_is_ascii(text), pc.greater(pc.utf8_length(text), 0))
+        return pc.and_(pc.fill_null(plain, False), pc.invert(matches(_EDGE_SPACE))), text
+    raise NeedsRows(column.name)
+
+
+def _year_of(column: Column, values: pa.Array) -> pa.Array | None:
+    import pyarrow.compute as pc
+
+    if column.name in YEAR_COLUMNS:
+        return values
+    if column.type in ("date", "timestamp"):
+        return pc.year(values)
+    return None
+
+
+COLUMN_EXPRESSIONS_FROM = 2_000  # rows; below, Arrow's per-call cost exceeds what it saves
+
+
+def _column(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
+            values: Sequence[object], memo: _Memo) -> pa.Array:
+    """The parsed column, or :class:`NeedsRows` if one of its values is not clean."""
+    if len(values) >= COLUMN_EXPRESSIONS_FROM:
+        return _column_expressions(kind, column, match, ctx, values, memo)
+    return _column_distinct(kind, column, match, ctx, values)
+
+
+def _column_distinct(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
+                     values: Sequence[object]) -> pa.Array:
+    """A short column: each distinct value parsed once by the row parser's cell parser."""
+    import pyarrow as pa
+
+    parse = _cell_parser(column, match, ctx)
+    # keyed by type too: 1, 1.0 and True are one dict key, and an XLSX ID cell that is a float
+    # is an error where the same int is not
+    keys = [v if type(v) is str else (type(v), v) for v in values]
+    parsed: dict[object, object] = {}
+    try:
+        for key, value in zip(keys, values, strict=True):
+            if key not in parsed:
+                parsed[key] = _parse_value(kind, column, value, parse)
+    except VnParseError:
+        raise NeedsRows(column.name) from None
+    return pa.array([parsed[key] for key in keys], _target_type(column))
+
+
+def _column_expressions(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
+                        values: Sequence[object], memo: _Memo) -> pa.Array:
+    """A long column: common spellings converted by Arrow compute, the rest by the row
+    parser once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    target = _target_type(column)
+    n = len(values)
+    try:
+        cells = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        cells = None  # mixed cell types (an XLSX column): every value by the row parser
+    if cells is not None and (pa.types.is_string(cells.type) or pa.types.is_null(cells.type)):
+        text = cells.cast(pa.string())
+        blank = pc.fill_null(pc.equal(text, ""), True)
+        fast, parsed = _fast_values(column, match, ctx, text)
+        fast = pc.and_(fast, pc.invert(blank))
+    else:
+        blank = pa.array([v is None for v in values], pa.bool_())
+        fast = pa.array([False] * n, pa.bool_())
+        parsed = pa.nulls(n, target)
+    if pc.any(blank).as_py() and not _value_optional(kind, column):
+        raise NeedsRows(column.name)
+    result = pc.if_else(fast, parsed.cast(target), pa.scalar(None, target))
+    year = _year_of(column, result)
+    if year is not None and pc.any(pc.or_(pc.less(year, ctx.min_year),
+                                          pc.greater(year, ctx.max_year))).as_py():
+        raise NeedsRows(column.name)  # the row parser names the implausible year
+    slow = pc.invert(pc.or_(fast, blank))
+    if not pc.any(slow).as_py():
+        return result
+    parse = _cell_parser(column, match, ctx)
+    index = pc.indices_nonzero(slow).to_pylist()
+    parsed_slow: list[object] = []
+    try:
+        for i in index:
+            parsed_slow.append(memo.parse(kind, column, values[i], parse))
+    except VnParseError:
+        raise NeedsRows(column.name) from None
+    return pc.replace_with_mask(result, slow, pa.array(parsed_slow, target))
+
+
+def _derived(kind: Kind, table: dict[str, pa.Array]) -> None:
+    """Add the derived columns, computed once per distinct source value."""
+    import pyarrow as pa
+
+    for target, source, derive in DERIVATIONS[kind.name]:
+        values = table[source].to_pylist()
+        derived: dict[object, object] = {None: None}
+        try:
+            for text in values:
+                if text not in derived:
+                    derived[text] = derive(text)
+        except VnParseError:
+            raise NeedsRows(target) from None
+        table[target] = pa.array([derived[text] for text in values], pa.string())
+
+
+def _columns_of(rows: Sequence[tuple[int, tuple[object, ...]]], match: HeaderMatch,
+                sheet: RawSheet) -> list[tuple[object, ...]]:
+    """The cells of the data rows by position; a ragged or over-long CSV line needs the rows."""
+    need = max(match.positions.values()) + 1
+    widths = {len(cells) for _, cells in rows}
+    required = {match.positions[c.name] for c in match.kind.required_columns}
+    if widths != {match.width}:
+        padded = []
+        for _, cells in rows:
+            if len(cells) > match.width and sheet.is_csv and not is_blank_row(
+                    cells[match.width:]):
+                raise NeedsRows("extra cells")
+            if len(cells) < match.width and sheet.is_csv and any(p >= len(cells)
+                                                                  for p in required):
+                raise NeedsRows("short line")
+            padded.append((cells + (None,) * need)[:need])
+        return list(zip(*padded, strict=True))
+    return list(zip(*(cells for _, cells in rows), strict=True))
+
+
+def parse_sheet_columns(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) -> ParsedSheet:
+    """What :func:`bcd35.ingest.rows.parse_sheet` gives for a sheet without a single error."""
+    import pyarrow as pa
+
+    kind = match.kind
+    rows = [(line, cells) for line, cells in sheet.rows
+            if line > match.line and not is_blank_row(cells)]
+    if not rows:
+        raise NeedsRows("no data rows")
+    by_position = _columns_of(rows, match, sheet)
+    memo = _Memo()
+    table: dict[str, pa.Array] = {}
+    for column in kind.source_columns:
+        position = match.positions.get(column.name)
+        values: Sequence[object] = (by_position[position] if position is not None
+                                    else (None,) * len(rows))
+        table[column.name] = _column(kind, column, match, ctx, values, memo)
+    _derived(kind, table)
+    n = len(rows)
+    if kind.name == "meta_posts":
+        start, end = meta_period(ctx.file_name)
+        table["_period_start"] = pa.array([start] * n, pa.date32())
+        table["_period_end"] = pa.array([end] * n, pa.date32())
+    names = [c.name for c in kind.columns] + [name for name, _ in kind.extra]
+    arrow = pa.table({name: table[name] for name in names})
+    parsed = ParsedSheet(kind=kind, sheet=sheet.name, headers=dict(match.header_text))
+    parsed.row_numbers = [line for line, _ in rows]
+    parsed.records = TableRecords(arrow)  # type: ignore[assignment]
+    parsed.table = arrow
+    return parsed
+
+
+def check_unique_keys(sheets: Sequence[ParsedSheet]) -> None:
+    """A natural key seen twice in a file (a repeat or a contradiction) needs the rows: the
+    row parser tells the two apart and names both lines."""
+    seen: set[tuple[str, tuple[object, ...]]] = set()
+    rows = 0
+    for sheet in sheets:
+        kind = sheet.kind
+        columns = [sheet.table.column(name).to_pylist() for name in kind.natural_key]
+        seen.update((kind.name, key) for key in zip(*columns, strict=True))
+        rows += sheet.table.num_rows
+    if len(seen) != rows:
+        raise NeedsRows("repeated key")
