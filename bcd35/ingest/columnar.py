@@ -18,7 +18,10 @@ benchmark inboxes and on generated files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from bcd35.ingest.detect import HeaderMatch
@@ -82,9 +85,14 @@ class TableRecords(Sequence[dict[str, object]]):
 
 
 def _target_type(column: Column) -> pa.DataType:
+    return _arrow_type(column.type)
+
+
+@cache
+def _arrow_type(name: str) -> pa.DataType:
     from bcd35.ingest.raw import arrow_type
 
-    return arrow_type(column.type)
+    return arrow_type(name)
 
 
 def _fast_values(column: Column, match: HeaderMatch, ctx: ParseContext,
@@ -150,20 +158,82 @@ def _column(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
     return _column_distinct(kind, column, match, ctx, values)
 
 
+_MISS = object()
+_QUICK_DMY = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
+_QUICK_DT = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4}) ([0-9]{2}):([0-9]{2})")
+Quick = Callable[[str], object]
+
+
+def _quick(column: Column, match: HeaderMatch, ctx: ParseContext) -> Quick | None:
+    """The common spelling of a column's texts converted without the row parser's checks
+    (which give the same value for it), or ``_MISS`` for any other text."""
+    def plain_text(text: str) -> object:
+        # ASCII with no space at either end: NFC and strip() leave it as it is
+        return text if text.isascii() and text and text[0] > " " and text[-1] > " " else _MISS
+
+    def count(text: str) -> object:
+        return int(text) if text.isascii() and text.isdigit() else _MISS
+
+    def meta_id(text: str) -> object:
+        return text if text.isascii() and text.isdigit() and 15 <= len(text) <= 19 else _MISS
+
+    def in_years(moment: date) -> bool:
+        return ctx.min_year <= moment.year <= ctx.max_year
+
+    def dmy(text: str) -> object:
+        m = _QUICK_DMY.fullmatch(text)
+        if m is None:
+            return _MISS
+        try:
+            day = date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            return _MISS
+        return day if in_years(day) else _MISS
+
+    def moment(month_first: bool) -> Quick:
+        def convert(text: str) -> object:
+            m = _QUICK_DT.fullmatch(text)
+            if m is None:
+                return _MISS
+            first, second = int(m[1]), int(m[2])
+            month, day = (first, second) if month_first else (second, first)
+            try:
+                when = datetime(int(m[3]), month, day, int(m[4]), int(m[5]))
+            except ValueError:
+                return _MISS
+            return when if in_years(when) else _MISS
+
+        return convert
+
+    if column.name in META_ID_COLUMNS:
+        return meta_id
+    if column.name == "publish_time":
+        return moment(match.spelling.get(column.name, 0) == 0)
+    if column.name in MONTH_COLUMNS or column.name in YEAR_COLUMNS:
+        return None  # few distinct values: the row parser
+    quick: dict[str, Quick] = {"string": plain_text, "int64": count, "date": dmy}
+    return quick.get(column.type)
+
+
 def _column_distinct(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
                      values: Sequence[object]) -> pa.Array:
-    """A short column: each distinct value parsed once by the row parser's cell parser."""
+    """A short column: the common spelling converted directly, any other distinct value
+    parsed once by the row parser's cell parser."""
     import pyarrow as pa
 
     parse = _cell_parser(column, match, ctx)
+    quick = _quick(column, match, ctx)
     # keyed by type too: 1, 1.0 and True are one dict key, and an XLSX ID cell that is a float
     # is an error where the same int is not
     keys = [v if type(v) is str else (type(v), v) for v in values]
     parsed: dict[object, object] = {}
     try:
         for key, value in zip(keys, values, strict=True):
-            if key not in parsed:
-                parsed[key] = _parse_value(kind, column, value, parse)
+            if key in parsed:
+                continue
+            found = quick(value) if quick is not None and type(value) is str else _MISS
+            parsed[key] = found if found is not _MISS else _parse_value(kind, column, value,
+                                                                         parse)
     except VnParseError:
         raise NeedsRows(column.name) from None
     return pa.array([parsed[key] for key in keys], _target_type(column))
