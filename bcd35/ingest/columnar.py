@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
 from bcd35.ingest.detect import HeaderMatch
 from bcd35.ingest.kinds import Column, Kind
-from bcd35.ingest.reading import RawSheet, is_blank_row
+from bcd35.ingest.reading import HeaderTest, RawSheet, is_blank_row
 from bcd35.ingest.rows import (
     DERIVATIONS,
+    MAX_EXACT_INT,
     META_ID_COLUMNS,
     MONTH_COLUMNS,
     YEAR_COLUMNS,
@@ -323,6 +324,10 @@ def parse_sheet_columns(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) 
     import pyarrow as pa
 
     kind = match.kind
+    if kind.name == "meta_posts" and not sheet.is_csv:
+        # Meta exports are CSV; in a workbook an ID may be a rounded number, which only
+        # openpyxl's cells show exactly as the file holds it
+        raise NeedsRows("Meta IDs in a workbook")
     rows = [(line, cells) for line, cells in sheet.rows
             if line > match.line and not is_blank_row(cells)]
     if not rows:
@@ -362,3 +367,77 @@ def check_unique_keys(sheets: Sequence[ParsedSheet]) -> None:
         rows += sheet.table.num_rows
     if len(seen) != rows:
         raise NeedsRows("repeated key")
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX through python-calamine
+# --------------------------------------------------------------------------------------------
+
+_CELL_TYPES = (str, int, float, bool, date, datetime, time, timedelta)
+
+
+def _as_openpyxl(value: object) -> object:
+    """A calamine cell as openpyxl gives it: an integral number is an ``int`` (Excel writes
+    ``5``, never ``5.0``), a date a midnight ``datetime``, an empty text no value."""
+    if type(value) is float and value.is_integer() and abs(value) < MAX_EXACT_INT:
+        return int(value)
+    if type(value) is date:
+        return datetime(value.year, value.month, value.day)
+    if value == "":
+        return None
+    if not isinstance(value, _CELL_TYPES):
+        raise NeedsRows("unusual cell")  # an error cell (#N/A) or something new
+    return value
+
+
+def read_xlsx_columns(data: bytes, is_header: HeaderTest) -> list[RawSheet]:
+    """The sheets :func:`bcd35.ingest.reading.read_xlsx` reads, through python-calamine.
+
+    After the same bomb guard; a workbook that the row reader would refuse or that has
+    anything unusual (formulas without saved values, error cells, a sheet too large) needs the
+    rows, which read it again with openpyxl and name the problem.
+    """
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from bcd35.ingest.reading import (
+        HEADER_SCAN_ROWS,
+        MAX_CELLS,
+        MAX_COLUMNS,
+        MAX_ROWS,
+        formulas_without_values,
+    )
+    from bcd35.ingest.xlsx_guard import check_xlsx
+
+    checked = check_xlsx(data)
+    if formulas_without_values(checked, limit=1):
+        raise NeedsRows("formulas without values")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(checked))
+        names = [sheet.name for sheet in workbook.sheets_metadata
+                 if str(sheet.typ).endswith("WorkSheet")]
+        grids = [(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                 for name in names]
+    except Exception as exc:  # a damaged workbook: the row reader explains it
+        raise NeedsRows(type(exc).__name__) from None
+    sheets, cells_seen = [], 0
+    for name, grid in grids:
+        rows: list[tuple[int, tuple[object, ...]]] = []
+        header_seen = False
+        for number, raw in enumerate(grid, start=1):
+            cells = [_as_openpyxl(v) for v in raw[:MAX_COLUMNS]]
+            while cells and cells[-1] is None:
+                cells.pop()
+            if not cells or is_blank_row(cells):
+                continue
+            cells_seen += sum(1 for c in cells if c is not None and c != "")
+            if number > MAX_ROWS or cells_seen > MAX_CELLS:
+                raise NeedsRows("too large")
+            rows.append((number, tuple(cells)))
+            if not header_seen:
+                header_seen = is_header(rows[-1][1])
+                if not header_seen and len(rows) >= HEADER_SCAN_ROWS:
+                    break
+        sheets.append(RawSheet(name=name, rows=tuple(rows), is_csv=False))
+    return sheets

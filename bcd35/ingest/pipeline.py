@@ -32,7 +32,12 @@ from bcd35.children import worker_start
 from bcd35.config import Home, committee_of, known_committees, page_timezone
 from bcd35.failpoints import failpoint
 from bcd35.ingest import registry
-from bcd35.ingest.columnar import NeedsRows, check_unique_keys, parse_sheet_columns
+from bcd35.ingest.columnar import (
+    NeedsRows,
+    check_unique_keys,
+    parse_sheet_columns,
+    read_xlsx_columns,
+)
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
 from bcd35.ingest.errors import CellError, FileRejected
@@ -55,7 +60,7 @@ from bcd35.ingest.raw import (
     staging_dir,
     write_raw,
 )
-from bcd35.ingest.reading import MAX_FILE_BYTES, read_sheets, too_large
+from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.vietnamese import utc_naive
 
@@ -200,6 +205,10 @@ def analyse(data: bytes, ctx: ParseContext, *, columnar: bool = False) -> Analys
     ``columnar``: parse a clean file column by column (:mod:`bcd35.ingest.columnar`); the same
     result, and the row parser as soon as anything is not clean (it names every error).
     """
+    if columnar:
+        clean = _analyse_columns(data, ctx)
+        if clean is not None:
+            return clean
     try:
         sheets = read_sheets(data, is_known_header)
         matched = [(sheet, match) for sheet in sheets if (match := find_header(sheet))]
@@ -207,15 +216,6 @@ def analyse(data: bytes, ctx: ParseContext, *, columnar: bool = False) -> Analys
             raise no_kind_error(sheets)
     except FileRejected as exc:
         return Analysis((), (exc.error,), exc.kind_guess)
-    if columnar:
-        try:
-            clean = [parse_sheet_columns(sheet, match, ctx) for sheet, match in matched]
-            check_unique_keys(clean)
-        except NeedsRows:
-            pass
-        else:
-            rows = sum(len(sheet.row_numbers) for sheet in clean)
-            return Analysis(clean, [], clean[0].kind.name, data_rows=rows, rejected_rows=0)
     parsed = [parse_sheet(sheet, match, ctx) for sheet, match in matched]
     mark_duplicates(parsed)
     errors = [error for sheet in parsed
@@ -230,6 +230,24 @@ def analyse(data: bytes, ctx: ParseContext, *, columnar: bool = False) -> Analys
     return Analysis(parsed, errors, parsed[0].kind.name,
                     data_rows=sum(len(sheet.records) for sheet in parsed),
                     rejected_rows=sum(sheet.rejected_rows for sheet in parsed))
+
+
+def _analyse_columns(data: bytes, ctx: ParseContext) -> Analysis | None:
+    """The analysis of a clean file, parsed column by column; ``None`` for any other file."""
+    try:
+        if data.startswith(ZIP_MAGIC) and len(data) <= MAX_FILE_BYTES:
+            sheets = read_xlsx_columns(data, is_known_header)
+        else:
+            sheets = read_sheets(data, is_known_header)
+        matched = [(sheet, match) for sheet in sheets if (match := find_header(sheet))]
+        if not matched:
+            return None
+        clean = [parse_sheet_columns(sheet, match, ctx) for sheet, match in matched]
+        check_unique_keys(clean)
+    except (FileRejected, NeedsRows):
+        return None
+    rows = sum(len(sheet.row_numbers) for sheet in clean)
+    return Analysis(clean, [], clean[0].kind.name, data_rows=rows, rejected_rows=0)
 
 
 def _reason(errors: Sequence[CellError]) -> str:

@@ -10,10 +10,11 @@ and invalid cells.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -102,7 +103,8 @@ def test_every_fixture_reads_the_same_both_ways(column_path: str, tmp_path: Path
     # the comparison means something only if the column parser accepted the clean files
     for clean in ("meeting_log_comma.csv", "meta_posts_english_ui.csv",
                   "meta_posts_utf16_tab.csv", "bulletin_issue_vn_numbers.csv",
-                  "collaborator_shares_windows1258.csv", "commendation_title_rows.xlsx"):
+                  "collaborator_shares_windows1258.csv", "commendation_title_rows.xlsx",
+                  "bulletin_two_sheets.xlsx", "meeting_log_excel_cells_merged_title.xlsx"):
         assert clean in accepted
 
 
@@ -208,5 +210,67 @@ def test_generated_files_read_the_same_both_ways(data: bytes, expressions: bool,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columnar, "COLUMN_EXPRESSIONS_FROM", 0 if expressions else 2_000)
     ctx = ParseContext(max_year=2025, file_name="hoi_nghi.csv")
+    rows = analyse(data, ctx)
+    assert differences(rows, analyse(data, ctx, columnar=True)) == []
+
+
+def test_clean_workbooks_are_read_by_calamine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The column path reads a clean workbook without openpyxl (planted: openpyxl broken)."""
+    import openpyxl
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("openpyxl must not be needed for a clean workbook")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", broken)
+    path = FIXTURES / "ingest" / "bulletin_two_sheets.xlsx"
+    analysis = analyse(path.read_bytes(), context(path), columnar=True)
+    assert analysis.errors == [] and len(analysis.parsed) == 2
+    assert all(sheet.table is not None for sheet in analysis.parsed)
+
+
+XLSX_CELLS = st.one_of(
+    st.none(), st.sampled_from(COUNTS + DATES + COMMUNES + TEXTS),
+    st.integers(-5, 3_000_000), st.floats(-10, 1e6, allow_nan=False), st.booleans(),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31)),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2030, 12, 31)).map(
+        lambda d: d.replace(microsecond=0)))
+
+
+@st.composite
+def bulletin_workbook(draw: st.DrawFn) -> bytes:
+    """A workbook of bulletin issues: title rows, valid rows, now and then any cell at all."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = draw(st.sampled_from(["Sổ xuất bản", "Sheet1"]))
+    for _ in range(draw(st.integers(0, 2))):
+        sheet.append(["SỔ XUẤT BẢN BẢN TIN"])
+    sheet.append(["Tên ấn phẩm", "Năm", "Số", "Tháng phát hành", "Số lượng in",
+                  "Ngày phát hành", "Ghi chú"])
+    for number in range(1, draw(st.integers(1, 10)) + 1):
+        names = ["Bản tin BCĐ 35", "Bản tin  số đặc biệt"]
+        months = [datetime(2024, 3, 1), "03/2024", date(2024, 5, 1)]
+        row: list[object] = [draw(st.sampled_from(names)),
+                             draw(st.sampled_from([2024, "2024", 2024.0])), number,
+                             draw(st.sampled_from(months)),
+                             draw(st.sampled_from([800, "1.200", 650.0])),
+                             draw(st.sampled_from([None, datetime(2024, 3, 5), "05/03/2024"])),
+                             draw(st.sampled_from([None, "ghi chú", 5]))]
+        if draw(st.integers(0, 3)) == 0:
+            row[draw(st.integers(0, 6))] = draw(XLSX_CELLS)
+        sheet.append(row)
+        if draw(st.integers(0, 7)) == 0:
+            sheet.append([])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@given(data=bulletin_workbook(), expressions=st.booleans())
+def test_generated_workbooks_read_the_same_both_ways(data: bytes, expressions: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columnar, "COLUMN_EXPRESSIONS_FROM", 0 if expressions else 2_000)
+    ctx = ParseContext(max_year=2025, file_name="ban_tin.xlsx")
     rows = analyse(data, ctx)
     assert differences(rows, analyse(data, ctx, columnar=True)) == []
