@@ -417,15 +417,16 @@ def read_xlsx_columns(data: bytes, is_header: HeaderTest) -> list[RawSheet]:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(checked))
         names = [sheet.name for sheet in workbook.sheets_metadata
                  if str(sheet.typ).endswith("WorkSheet")]
-        grids = [(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                 for name in names]
+        grids = [(name, workbook.get_sheet_by_name(name)) for name in names]
     except Exception as exc:  # a damaged workbook: the row reader explains it
         raise NeedsRows(type(exc).__name__) from None
     sheets, cells_seen = [], 0
     for name, grid in grids:
         rows: list[tuple[int, tuple[object, ...]]] = []
         header_seen = False
-        for number, raw in enumerate(grid, start=1):
+        # rows one at a time (from A1, like openpyxl's): a sheet over the caps is left to the
+        # row reader after at most MAX_CELLS cells, not converted whole
+        for number, raw in enumerate(grid.iter_rows(), start=1):
             cells = [_as_openpyxl(v) for v in raw[:MAX_COLUMNS]]
             while cells and cells[-1] is None:
                 cells.pop()

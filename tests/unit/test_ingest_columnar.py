@@ -244,9 +244,13 @@ def bulletin_workbook(draw: st.DrawFn) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = draw(st.sampled_from(["Sổ xuất bản", "Sheet1"]))
+    # the table may start below row 1 and right of column A: rows are numbered from A1
+    left: list[object] = [None] * draw(st.integers(0, 2))
     for _ in range(draw(st.integers(0, 2))):
-        sheet.append(["SỔ XUẤT BẢN BẢN TIN"])
-    sheet.append(["Tên ấn phẩm", "Năm", "Số", "Tháng phát hành", "Số lượng in",
+        sheet.append([])
+    for _ in range(draw(st.integers(0, 2))):
+        sheet.append([*left, "SỔ XUẤT BẢN BẢN TIN"])
+    sheet.append([*left, "Tên ấn phẩm", "Năm", "Số", "Tháng phát hành", "Số lượng in",
                   "Ngày phát hành", "Ghi chú"])
     for number in range(1, draw(st.integers(1, 10)) + 1):
         names = ["Bản tin BCĐ 35", "Bản tin  số đặc biệt"]
@@ -259,7 +263,7 @@ def bulletin_workbook(draw: st.DrawFn) -> bytes:
                              draw(st.sampled_from([None, "ghi chú", 5]))]
         if draw(st.integers(0, 3)) == 0:
             row[draw(st.integers(0, 6))] = draw(XLSX_CELLS)
-        sheet.append(row)
+        sheet.append([*left, *row])
         if draw(st.integers(0, 7)) == 0:
             sheet.append([])
     out = io.BytesIO()
