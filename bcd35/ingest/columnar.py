@@ -152,11 +152,11 @@ COLUMN_EXPRESSIONS_FROM = 2_000  # rows; below, Arrow's per-call cost exceeds wh
 
 
 def _column(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
-            values: Sequence[object], memo: _Memo) -> pa.Array:
+            values: Sequence[object], memo: _Memo, texts_only: bool = False) -> pa.Array:
     """The parsed column, or :class:`NeedsRows` if one of its values is not clean."""
     if len(values) >= COLUMN_EXPRESSIONS_FROM:
         return _column_expressions(kind, column, match, ctx, values, memo)
-    return _column_distinct(kind, column, match, ctx, values)
+    return _column_distinct(kind, column, match, ctx, values, texts_only)
 
 
 _MISS = object()
@@ -217,13 +217,23 @@ def _quick(column: Column, match: HeaderMatch, ctx: ParseContext) -> Quick | Non
 
 
 def _column_distinct(kind: Kind, column: Column, match: HeaderMatch, ctx: ParseContext,
-                     values: Sequence[object]) -> pa.Array:
+                     values: Sequence[object], texts_only: bool = False) -> pa.Array:
     """A short column: the common spelling converted directly, any other distinct value
     parsed once by the row parser's cell parser."""
     import pyarrow as pa
 
     parse = _cell_parser(column, match, ctx)
     quick = _quick(column, match, ctx)
+    if texts_only:  # a CSV column: texts (and None past a short line's end), one dict key each
+        found_for: dict[object, object] = {}
+        try:
+            for value in set(values):
+                found = quick(value) if quick is not None and value is not None else _MISS
+                found_for[value] = found if found is not _MISS else _parse_value(
+                    kind, column, value, parse)
+        except VnParseError:
+            raise NeedsRows(column.name) from None
+        return pa.array(list(map(found_for.__getitem__, values)), _target_type(column))
     # keyed by type too: 1, 1.0 and True are one dict key, and an XLSX ID cell that is a float
     # is an error where the same int is not
     keys = [v if type(v) is str else (type(v), v) for v in values]
@@ -328,8 +338,7 @@ def parse_sheet_columns(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) 
         # Meta exports are CSV; in a workbook an ID may be a rounded number, which only
         # openpyxl's cells show exactly as the file holds it
         raise NeedsRows("Meta IDs in a workbook")
-    rows = [(line, cells) for line, cells in sheet.rows
-            if line > match.line and not is_blank_row(cells)]
+    rows = [(line, cells) for line, cells in sheet.rows if line > match.line]  # none blank
     if not rows:
         raise NeedsRows("no data rows")
     by_position = _columns_of(rows, match, sheet)
@@ -339,7 +348,7 @@ def parse_sheet_columns(sheet: RawSheet, match: HeaderMatch, ctx: ParseContext) 
         position = match.positions.get(column.name)
         values: Sequence[object] = (by_position[position] if position is not None
                                     else (None,) * len(rows))
-        table[column.name] = _column(kind, column, match, ctx, values, memo)
+        table[column.name] = _column(kind, column, match, ctx, values, memo, sheet.is_csv)
     _derived(kind, table)
     n = len(rows)
     if kind.name == "meta_posts":
