@@ -82,6 +82,9 @@ class Settings(BaseSettings):
         None, description="dbt threads (models built at once); default: the CPUs.")
     ingest_workers: int | None = Field(
         None, description="Processes that parse inbox files; default: one per CPU, at most 4.")
+    columnar_ingest: bool = Field(
+        True, description="Parse clean files column by column (`0`: every file row by row, "
+        "to compare the two).")
 
     # --- the night's choices ------------------------------------------------------------------
     force_build: bool = Field(

@@ -16,7 +16,9 @@
    ``dag.test()`` (``bcd35.orchestrate.run_nightly``) to measure Airflow's overhead per task.
 
 Prints a table and writes everything to ``bench/results/SIZE-<UTC time>.json``.
-No timing is asserted: ``make bench SIZE=small`` is a smoke check in the test command.
+No timing is asserted: ``make bench SIZE=small`` is a smoke check in the test command, and it
+fails (exit status 1) when the published KPIs differ from the pandas peer's. The summary's
+``goals`` carries each goal of the performance work with its ratio to the target.
 """
 
 from __future__ import annotations
@@ -497,11 +499,60 @@ def summarise(out: dict) -> dict:
         "kpi_seconds_ours": kpi_seconds,
         "pandas_seconds": pandas.get("seconds"),
         "pandas_over_ours": ratio(pandas.get("seconds"), kpi_seconds),
+        "goals": goals(out, full, kpi_seconds, max(peaks) if peaks else None),
         "airflow_overhead_per_task_seconds": n1.get("airflow", {}).get(
             "overhead_per_task_seconds"),
         "dag_parse_seconds": {k: v["seconds"] for k, v in
                               out.get("dag_parse", {}).get("files", {}).items()},
     }
+
+
+GIB = 1024  # MiB
+
+
+def _goal(value: float | None, target: float, lower_is_better: bool = True) -> dict:
+    """One goal: the value measured, the target, value / target and whether it is met."""
+    if value is None:
+        return {"value": None, "target": target, "ratio": None, "met": None}
+    met = value <= target if lower_is_better else value >= target
+    return {"value": value, "target": target, "ratio": round(value / target, 2), "met": met}
+
+
+def goals(out: dict, night1_seconds: float, kpi_seconds: float,
+          peak_mib: float | None) -> dict:
+    """The goals of the performance work, each as measured in this run (one run on a shared
+    machine: the ratios are noisy). The first-night target is for the national size and the
+    dag.test() target for a single committee; other sizes report them as ``None``."""
+    n1 = out["night1"]
+    base = out.get("baselines", {})
+    limit = base.get("baseline_limit", {}).get("seconds")
+    pandas = base.get("baseline_pandas", {}).get("seconds")
+    csv = n1["ingest"].get("csv_seconds")
+    check = out.get("kpi_check")
+    dag_test = n1.get("airflow", {}).get("dag_test_seconds")
+    return {
+        "csv_ingest_over_limit": _goal(ratio(csv, limit), 1.5),
+        "pandas_over_ours": _goal(ratio(pandas, kpi_seconds), 5.0, lower_is_better=False),
+        "peak_pss_gib": _goal(round(peak_mib / GIB, 2) if peak_mib else None, 3.0),
+        "national_night1_minutes": _goal(
+            round(night1_seconds / 60, 2) if out["size"] == "national" else None, 4.0),
+        "single_committee_dag_test_seconds": _goal(
+            dag_test if out["size"] == "small" else None, 15.0),
+        "kpis_equal_peer": {"value": kpi_failure(check) is None if check else None,
+                            "target": True, "met": kpi_failure(check) is None if check else None},
+    }
+
+
+def kpi_failure(check: dict | None) -> str | None:
+    """Why the published KPIs do not equal the pandas peer's, or ``None`` when they do."""
+    if check is None:
+        return None
+    if check["compared"] == 0:
+        return "no KPI was compared: the peer and the warehouse share no (committee, year, kpi)"
+    if check["differ"] or check["only_peer"]:
+        return (f"{check['differ']} of {check['compared']} KPIs differ from the pandas peer's, "
+                f"{check['only_peer']} only the peer has; e.g. {check['examples']}")
+    return None
 
 
 def print_table(out: dict) -> None:
@@ -615,6 +666,10 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(out, ensure_ascii=False))
     print_table(out)
     print(f"\n→ {path}")
+    failure = kpi_failure(out.get("kpi_check"))
+    if failure is not None:
+        print(f"\nFAILED: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

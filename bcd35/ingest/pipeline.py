@@ -32,6 +32,12 @@ from bcd35.children import worker_start
 from bcd35.config import Home, committee_of, known_committees, page_timezone
 from bcd35.failpoints import failpoint
 from bcd35.ingest import registry
+from bcd35.ingest.columnar import (
+    NeedsRows,
+    check_unique_keys,
+    parse_sheet_columns,
+    read_xlsx_columns,
+)
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
 from bcd35.ingest.errors import CellError, FileRejected
@@ -54,7 +60,7 @@ from bcd35.ingest.raw import (
     staging_dir,
     write_raw,
 )
-from bcd35.ingest.reading import MAX_FILE_BYTES, read_sheets, too_large
+from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.vietnamese import utc_naive
 
@@ -193,8 +199,16 @@ def inbox_files(inbox: Path) -> list[Path]:
     return _walk(inbox)[0]
 
 
-def analyse(data: bytes, ctx: ParseContext) -> Analysis:
-    """Read, detect and parse every sheet of a file; collect every error."""
+def analyse(data: bytes, ctx: ParseContext, *, columnar: bool = False) -> Analysis:
+    """Read, detect and parse every sheet of a file; collect every error.
+
+    ``columnar``: parse a clean file column by column (:mod:`bcd35.ingest.columnar`); the same
+    result, and the row parser as soon as anything is not clean (it names every error).
+    """
+    if columnar:
+        clean = _analyse_columns(data, ctx)
+        if clean is not None:
+            return clean
     try:
         sheets = read_sheets(data, is_known_header)
         matched = [(sheet, match) for sheet in sheets if (match := find_header(sheet))]
@@ -216,6 +230,24 @@ def analyse(data: bytes, ctx: ParseContext) -> Analysis:
     return Analysis(parsed, errors, parsed[0].kind.name,
                     data_rows=sum(len(sheet.records) for sheet in parsed),
                     rejected_rows=sum(sheet.rejected_rows for sheet in parsed))
+
+
+def _analyse_columns(data: bytes, ctx: ParseContext) -> Analysis | None:
+    """The analysis of a clean file, parsed column by column; ``None`` for any other file."""
+    try:
+        if data.startswith(ZIP_MAGIC) and len(data) <= MAX_FILE_BYTES:
+            sheets = read_xlsx_columns(data, is_known_header)
+        else:
+            sheets = read_sheets(data, is_known_header)
+        matched = [(sheet, match) for sheet in sheets if (match := find_header(sheet))]
+        if not matched:
+            return None
+        clean = [parse_sheet_columns(sheet, match, ctx) for sheet, match in matched]
+        check_unique_keys(clean)
+    except (FileRejected, NeedsRows):
+        return None
+    rows = sum(len(sheet.row_numbers) for sheet in clean)
+    return Analysis(clean, [], clean[0].kind.name, data_rows=rows, rejected_rows=0)
 
 
 def _reason(errors: Sequence[CellError]) -> str:
@@ -241,7 +273,7 @@ def _stage(home: Home, analysis: Analysis, prov: Provenance,
         by_kind.setdefault(sheet.kind.name, []).append(sheet)
     staged = []
     for name, sheets in by_kind.items():
-        parts = [RawRows(s.sheet, s.row_numbers, s.records) for s in sheets]
+        parts = [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets]
         path = staging_dir(home) / f"{prov.file_sha256}.{prov.ingest_seq}.{tag}.{name}.parquet"
         write_raw(home, sheets[0].kind, parts, prov, path=path)
         staged.append((name, str(path)))
@@ -430,14 +462,14 @@ class _Reader:
         keep_original(self.home, sha, data, durable=False)
         ctx = ParseContext(max_year=self.now.year + 1, file_name=path.name,
                            local_tz=self.local_tz)
-        analysis = analyse(data, ctx)
+        analysis = analyse(data, ctx, columnar=columnar_ingest())
         seq = self.quarantined.get(sha, task.seq)  # a quarantined file keeps its number
         if analysis.errors:
             return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq)
         prov = Provenance(committee_of(task.rel, self.committee, self.known), sha, self.now,
                           seq)
         staged = _stage(self.home, analysis, prov, str(task.tag))
-        rows = sum(len(sheet.records) for sheet in analysis.parsed)
+        rows = sum(len(sheet.row_numbers) for sheet in analysis.parsed)
         return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq, staged=staged,
                      rows=rows)
 
@@ -459,6 +491,14 @@ def _start_worker(reader: _Reader, parent: int) -> None:
 def _read_in_worker(task: _Task) -> _Read:
     assert _WORKER_READER is not None, "worker not started"
     return _WORKER_READER(task)
+
+
+def columnar_ingest() -> bool:
+    """Clean files parsed column by column (the default); ``BCD35_COLUMNAR_INGEST=0`` parses
+    every file row by row, as before (to compare the two)."""
+    from bcd35.settings import settings
+
+    return settings().columnar_ingest
 
 
 def ingest_workers() -> int:

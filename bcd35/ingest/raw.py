@@ -53,6 +53,7 @@ class RawRows:
     sheet: str | None
     row_numbers: Sequence[int]
     records: Sequence[Mapping[str, object]]
+    table: pa.Table | None = None  # the same records as columns (column-by-column parsing)
 
 
 def raw_path(home: Home, kind: Kind, sha256: str) -> Path:
@@ -88,6 +89,28 @@ def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str
     return columns
 
 
+def _part_table(kind: Kind, part: RawRows, prov: Provenance, schema: pa.Schema) -> pa.Table:
+    """The rows of a sheet parsed column by column, with the provenance columns added."""
+    import pyarrow as pa
+
+    assert part.table is not None
+    n = part.table.num_rows
+    if len(part.row_numbers) != n:
+        raise ValueError(f"{kind.name}: {len(part.row_numbers)} row numbers for {n} records")
+    constant = {"_committee_code": prov.committee_code, "_file_sha256": prov.file_sha256,
+                "_kind": kind.name, "_loaded_at": prov.loaded_at,
+                "_ingest_seq": prov.ingest_seq, "_sheet": part.sheet}
+    arrays = []
+    for field in schema:
+        if field.name in constant:
+            arrays.append(pa.array([constant[field.name]] * n, field.type))
+        elif field.name == "_row_number":
+            arrays.append(pa.array(part.row_numbers, field.type))
+        else:
+            arrays.append(part.table.column(field.name).cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 RAW_MODE = 0o640  # owner and the analysts' group: raw rows carry personal names
 
 
@@ -111,7 +134,10 @@ def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance
     import pyarrow as pa
 
     schema = arrow_schema(kind)
-    table = pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
+    if parts and all(part.table is not None for part in parts):
+        table = pa.concat_tables([_part_table(kind, part, prov, schema) for part in parts])
+    else:
+        table = pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
     path = path if path is not None else raw_path(home, kind, prov.file_sha256)
     _write_atomic(table, path)
     return path

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from typing import Any
 
 from bcd35 import reference
 from bcd35.ingest.detect import HeaderMatch
@@ -74,6 +75,7 @@ class ParsedSheet:
     records: list[Record] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
     error_lines: set[int] = field(default_factory=set)
+    table: Any = None  # pyarrow.Table of the records, when parsed column by column
 
     def add_error(self, error: CellError) -> None:
         self.errors.append(error)
