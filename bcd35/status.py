@@ -229,6 +229,45 @@ def published_part(home: Home) -> RenderableType:
     return table
 
 
+def years_part(home: Home) -> RenderableType:
+    """Per committee-year of the published build (and any with a release): whether it is
+    complete enough for a final release, and its releases."""
+    from bcd35.completeness import ReferenceError_, completeness
+    from bcd35.partitions import published_partitions
+    from bcd35.release import all_releases
+
+    table = _table("Năm báo cáo / Report years", "Ban / committee", "Năm / year",
+                   "Đủ năm / complete", "Bản phát hành / releases")
+    build = published_build(home)
+    releases: dict[tuple[str, int], list] = {}
+    for r in all_releases(home):
+        releases.setdefault((r.committee, r.year), []).append(r)
+    parts = set(releases)
+    manifest = read_manifest(build) if build is not None else {}
+    if build is not None:
+        parts |= set(published_partitions(build))
+    for committee, year in sorted(parts):
+        if build is None:
+            verdict = Text("-")
+        else:
+            try:
+                done = completeness(home, build, manifest, committee, year)
+            except ReferenceError_ as exc:
+                verdict = Text(shown(str(exc)), style="red")
+            else:
+                style = "green" if done.complete else "yellow"
+                head = ("đủ / complete" if done.complete else "chưa đủ / incomplete")
+                verdict = Text(f"{head} ({done.months_covered()}/12 tháng / months)", style=style)
+                for line in done.lines()[:4]:
+                    verdict.append(f"\n  - {shown(line)}", style="")
+        listed = "; ".join(
+            f"{r.name} {'sơ bộ / provisional' if r.provisional else 'chính thức / final'} "
+            f"{str(r.doc.get('released_at', ''))[:10]}"
+            for r in releases.get((committee, year), [])) or "-"
+        table.add_row(committee, str(year), verdict, listed)
+    return table
+
+
 def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> RenderableType:
     tz = page_timezone()
     table = _table(f"Các lần chạy gần nhất / Last runs (giờ / time: {tz})",
@@ -366,8 +405,8 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
 
 def status_renderable(home: Home, n_runs: int = 5, now: datetime | None = None) -> Group:
     return Group(Text(f"bcd35 — {home.root}", style="bold"), published_part(home),
-                 runs_part(home, n_runs, now), quarantine_part(home), skipped_part(home),
-                 corrections_part(home), schedule_part(home, now))
+                 years_part(home), runs_part(home, n_runs, now), quarantine_part(home),
+                 skipped_part(home), corrections_part(home), schedule_part(home, now))
 
 
 def print_status(home: Home, stream=None, n_runs: int = 5) -> None:
