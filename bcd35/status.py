@@ -23,6 +23,7 @@ from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -244,15 +245,19 @@ def years_part(home: Home) -> RenderableType:
         releases.setdefault((r.committee, r.year), []).append(r)
     parts = set(releases)
     manifest = read_manifest(build) if build is not None else {}
+    readable = build is not None
     if build is not None:
-        parts |= set(published_partitions(build))
+        try:
+            parts |= set(published_partitions(build))
+        except duckdb.Error:  # not a warehouse file (yet): nothing to say per year
+            readable = False
     for committee, year in sorted(parts):
-        if build is None:
+        if not readable:
             verdict = Text("-")
         else:
             try:
                 done = completeness(home, build, manifest, committee, year)
-            except ReferenceError_ as exc:
+            except (ReferenceError_, duckdb.Error) as exc:
                 verdict = Text(shown(str(exc)), style="red")
             else:
                 style = "green" if done.complete else "yellow"
