@@ -242,16 +242,20 @@ def cmd_verify_release(args: argparse.Namespace) -> int:
         print(f"TỪ CHỐI / REFUSED: {release} không phải một bản phát hành (thiếu RELEASE.json) / "
               "is not a release (no RELEASE.json)", file=sys.stderr)
         return 2
-    print(f"Đang kiểm tra / verifying {release} (dựng lại từ bản gốc / rebuilding from the "
-          "originals)…", flush=True)
-    result = verify_release(release, keep=Path(args.keep) if args.keep else None,
+    how = ("chỉ băm lại / hashes only" if args.hashes_only else
+           "dựng lại từ bản gốc / rebuilding from the originals")
+    print(f"Đang kiểm tra / verifying {release} ({how})…", flush=True)
+    home = resolve_home(args.home) if args.home else None
+    result = verify_release(release, home=home, keep=Path(args.keep) if args.keep else None,
                             rebuild_figures=not args.hashes_only)
     for line in result.checked:
         print(f"  ✓ {line}")
     for line in result.problems:
         print(f"  ✗ {shown(line)}", file=sys.stderr)
     if result.ok:
-        print("KHỚP / VERIFIED: mọi tệp và mọi số liệu khớp / every file and figure matches")
+        print("KHỚP / VERIFIED: " + ("mọi tệp và bản gốc khớp / every file and original matches"
+                                     if args.hashes_only else "mọi tệp và mọi số liệu khớp / "
+                                     "every file and figure matches"))
         return 0
     print(f"KHÔNG KHỚP / NOT VERIFIED: {len(result.problems)} vấn đề / problems",
           file=sys.stderr)
@@ -481,14 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff_.add_argument("releases", nargs="*", metavar="rN",
                        help="rA [rB]: from rA (default: the latest release) to rB (default: "
                             "the figures published now)")
-    verify = sub.add_parser("verify-release", help="re-hash a release and rebuild its figures "
-                            "from the kept originals; exit 0 only when all match")
+    verify = add("verify-release", cmd_verify_release, "re-hash a release and rebuild its "
+                 "figures from the kept originals; exit 0 only when all match (--home: the home "
+                 "whose originals to use; default: the home the release is in)")
     verify.add_argument("path", metavar="PATH", help="HOME/releases/<committee>/<Y>/rN")
     verify.add_argument("--keep", metavar="DIR", help="rebuild in DIR and keep it (default: a "
                         "temporary folder, removed)")
     verify.add_argument("--hashes-only", action="store_true",
                         help="only re-hash the files and the originals (no rebuild)")
-    verify.set_defaults(func=cmd_verify_release)
     backup_ = add("backup", cmd_backup, "a consistent copy of the home into DEST (safe while "
                   "a night runs)")
     backup_.add_argument("dest", metavar="DEST")
