@@ -1,4 +1,5 @@
-"""The ``bcd35`` command (SPEC §6): run, report, status, rollback, demo, sql, up, down."""
+"""The ``bcd35`` command (SPEC §6): run, report, release, status, rollback, demo, sql, up,
+down."""
 
 from __future__ import annotations
 
@@ -181,6 +182,112 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(f"\nBáo cáo / report (build {report.build_id}) → {report.directory}")
     for path in report.files:
         print(f"  {path.relative_to(report.directory)}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Freeze the published figures of a committee-year as the next release rN."""
+    from bcd35.lock import HomeBusy, writer_lock
+    from bcd35.outcomes import Outcome
+    from bcd35.release import ReleaseRefused, create_release
+    from bcd35.report import ReportRefused
+
+    home = _home(args)
+    committee = args.committee or committee_code()
+    try:
+        with writer_lock(home, "bcd35 release", wait=args.wait):
+            release = create_release(home, args.year, committee, provisional=args.provisional,
+                                     note=args.note)
+    except HomeBusy as exc:
+        print(f"BẬN / BUSY: {exc}", file=sys.stderr)
+        return int(Outcome.LOCKED)
+    except (ReleaseRefused, ReportRefused) as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    kind = ("SƠ BỘ / provisional (năm chưa kiểm tra đủ / year completeness not checked)"
+            if release.provisional else "CHÍNH THỨC / final")
+    print(f"Bản phát hành / release {release.name} {committee} {args.year}: {kind}")
+    print(f"  build {release.doc['build_id']} → {release.directory}")
+    print(f"  {len(release.doc['files'])} tệp / files, {len(release.doc['sources'])} tệp nguồn / "
+          "source files; chỉ đọc / read-only")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changed between two releases of a year, or since the latest one (reads only)."""
+    from bcd35.release import ReleaseRefused, diff
+    from bcd35.report import ReportRefused
+    from bcd35.restatement import render_text
+
+    if len(args.releases) > 2:
+        print("Nhiều nhất hai bản / at most two releases: rA [rB]", file=sys.stderr)
+        return 2
+    try:
+        restatement = diff(resolve_home(args.home), args.year,
+                           args.committee or committee_code(), args.releases)
+    except (ReleaseRefused, ReportRefused) as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    # file names come from the inbox: escaped line by line
+    print("\n".join(shown(line) for line in render_text(restatement).splitlines()))
+    return 0
+
+
+def cmd_verify_release(args: argparse.Namespace) -> int:
+    """Re-hash a release and rebuild its figures from the kept originals (reads the home)."""
+    from bcd35.verify import verify_release
+
+    release = Path(args.path)
+    if not (release / "RELEASE.json").is_file():
+        print(f"TỪ CHỐI / REFUSED: {release} không phải một bản phát hành (thiếu RELEASE.json) / "
+              "is not a release (no RELEASE.json)", file=sys.stderr)
+        return 2
+    how = ("chỉ băm lại / hashes only" if args.hashes_only else
+           "dựng lại từ bản gốc / rebuilding from the originals")
+    print(f"Đang kiểm tra / verifying {release} ({how})…", flush=True)
+    home = resolve_home(args.home) if args.home else None
+    result = verify_release(release, home=home, keep=Path(args.keep) if args.keep else None,
+                            rebuild_figures=not args.hashes_only)
+    for line in result.checked:
+        print(f"  ✓ {line}")
+    for line in result.problems:
+        print(f"  ✗ {shown(line)}", file=sys.stderr)
+    if result.ok:
+        print("KHỚP / VERIFIED: " + ("mọi tệp và bản gốc khớp / every file and original matches"
+                                     if args.hashes_only else "mọi tệp và mọi số liệu khớp / "
+                                     "every file and figure matches"))
+        return 0
+    print(f"KHÔNG KHỚP / NOT VERIFIED: {len(result.problems)} vấn đề / problems",
+          file=sys.stderr)
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the home, safe while a night runs (it does not wait for it)."""
+    from bcd35.backup import BackupError, backup
+
+    try:
+        doc = backup(_home(args), Path(args.dest).resolve(), with_secrets=args.with_secrets)
+    except BackupError as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    print(f"Sao lưu / backup → {args.dest}: {len(doc['files'])} tệp / files, build "
+          f"{doc['build'] or '-'}" + ("" if args.with_secrets else
+                                      " (không gồm khoá bí mật / secrets not included)"))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bcd35.backup import BackupError, restore
+
+    home = resolve_home(args.home)
+    try:
+        doc = restore(Path(args.src).resolve(), home)
+    except (BackupError, OSError) as exc:
+        print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
+        return 2
+    print(f"Khôi phục / restored {len(doc['files'])} tệp / files → {home.root} (build "
+          f"{doc['build'] or '-'}, sao lưu lúc / backed up at {doc['started_at']})")
     return 0
 
 
@@ -383,6 +490,37 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--committee", help="committee code (default: the home's committee)")
     report.add_argument("--allow-stale", action="store_true",
                         help="report from the published build even if the last run failed")
+    release = add("release", cmd_release, "freeze the published figures of a year as a "
+                  "release (HOME/releases/<committee>/<Y>/rN/)")
+    release.add_argument("--year", type=int, required=True)
+    release.add_argument("--committee", help="committee code (default: the home's committee)")
+    release.add_argument("--provisional", action="store_true",
+                         help="a provisional release: the year's completeness is not checked")
+    release.add_argument("--note", required=True, help="why this release (kept in RELEASE.json)")
+    release.add_argument("--wait", type=float, default=DEFAULT_WAIT_SECONDS, metavar="SECONDS",
+                         help="how long to wait for another writer of the home (exit 6)")
+    diff_ = add("diff", cmd_diff, "what changed between two releases of a year, or since "
+                 "the latest one")
+    diff_.add_argument("--year", type=int, required=True)
+    diff_.add_argument("--committee", help="committee code (default: the home's committee)")
+    diff_.add_argument("releases", nargs="*", metavar="rN",
+                       help="rA [rB]: from rA (default: the latest release) to rB (default: "
+                            "the figures published now)")
+    verify = add("verify-release", cmd_verify_release, "re-hash a release and rebuild its "
+                 "figures from the kept originals; exit 0 only when all match (--home: the home "
+                 "whose originals to use; default: the home the release is in)")
+    verify.add_argument("path", metavar="PATH", help="HOME/releases/<committee>/<Y>/rN")
+    verify.add_argument("--keep", metavar="DIR", help="rebuild in DIR and keep it (default: a "
+                        "temporary folder, removed)")
+    verify.add_argument("--hashes-only", action="store_true",
+                        help="only re-hash the files and the originals (no rebuild)")
+    backup_ = add("backup", cmd_backup, "a consistent copy of the home into DEST (safe while "
+                  "a night runs)")
+    backup_.add_argument("dest", metavar="DEST")
+    backup_.add_argument("--with-secrets", action="store_true",
+                         help="include HOME/secrets (the pseudonym key and passwords)")
+    restore_ = add("restore", cmd_restore, "bring a backup back into a new home (--home DIR)")
+    restore_.add_argument("src", metavar="SRC")
     add("status", cmd_status, "published build, last runs, quarantined files, next run")
     up_ = add("up", cmd_up, "start Airflow's UI (standalone) in the background")
     up_.add_argument("--port", type=int, default=8080, help="API/UI port on 127.0.0.1")

@@ -23,6 +23,7 @@ from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -229,6 +230,49 @@ def published_part(home: Home) -> RenderableType:
     return table
 
 
+def years_part(home: Home) -> RenderableType:
+    """Per committee-year of the published build (and any with a release): whether it is
+    complete enough for a final release, and its releases."""
+    from bcd35.completeness import ReferenceError_, completeness
+    from bcd35.partitions import published_partitions
+    from bcd35.release import all_releases
+
+    table = _table("Năm báo cáo / Report years", "Ban / committee", "Năm / year",
+                   "Đủ năm / complete", "Bản phát hành / releases")
+    build = published_build(home)
+    releases: dict[tuple[str, int], list] = {}
+    for r in all_releases(home):
+        releases.setdefault((r.committee, r.year), []).append(r)
+    parts = set(releases)
+    manifest = read_manifest(build) if build is not None else {}
+    readable = build is not None
+    if build is not None:
+        try:
+            parts |= set(published_partitions(build))
+        except duckdb.Error:  # not a warehouse file (yet): nothing to say per year
+            readable = False
+    for committee, year in sorted(parts):
+        if not readable:
+            verdict = Text("-")
+        else:
+            try:
+                done = completeness(home, build, manifest, committee, year)
+            except (ReferenceError_, duckdb.Error) as exc:
+                verdict = Text(shown(str(exc)), style="red")
+            else:
+                style = "green" if done.complete else "yellow"
+                head = ("đủ / complete" if done.complete else "chưa đủ / incomplete")
+                verdict = Text(f"{head} ({done.months_covered()}/12 tháng / months)", style=style)
+                for line in done.lines()[:4]:
+                    verdict.append(f"\n  - {shown(line)}", style="")
+        listed = "; ".join(
+            f"{r.name} {'sơ bộ / provisional' if r.provisional else 'chính thức / final'} "
+            f"{str(r.doc.get('released_at', ''))[:10]}"
+            for r in releases.get((committee, year), [])) or "-"
+        table.add_row(committee, str(year), verdict, listed)
+    return table
+
+
 def runs_part(home: Home, n_runs: int = 5, now: datetime | None = None) -> RenderableType:
     tz = page_timezone()
     table = _table(f"Các lần chạy gần nhất / Last runs (giờ / time: {tz})",
@@ -273,7 +317,7 @@ def quarantine_part(home: Home) -> RenderableType:
     if not quarantined:
         table.add_row("(không có / none)", "", "")
         return table
-    reports = Text()
+    reports = Text(no_wrap=True, overflow="ignore")  # a link is never cut, whatever the width
     for f in quarantined:
         table.add_row(f"{f.original_path}\n(sha256 {f.sha256[:12]})", str(f.error_count),
                       shown(f.reason or ""))
@@ -287,8 +331,8 @@ def quarantine_part(home: Home) -> RenderableType:
     fix.append(f"{FIX_VI}\n  {FIX_EN}\n")
     if reports:
         fix.append("Báo cáo từng tệp (dòng, cột, giá trị, cách sửa) / report of each file "
-                   "(line, column, value, fix):\n", style="bold")
-        fix.append_text(reports)
+                   "(line, column, value, fix):", style="bold")
+        return Group(table, fix, reports)
     return Group(table, fix)
 
 
@@ -366,15 +410,15 @@ def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
 
 def status_renderable(home: Home, n_runs: int = 5, now: datetime | None = None) -> Group:
     return Group(Text(f"bcd35 — {home.root}", style="bold"), published_part(home),
-                 runs_part(home, n_runs, now), quarantine_part(home), skipped_part(home),
-                 corrections_part(home), schedule_part(home, now))
+                 years_part(home), runs_part(home, n_runs, now), quarantine_part(home),
+                 skipped_part(home), corrections_part(home), schedule_part(home, now))
 
 
 def print_status(home: Home, stream=None, n_runs: int = 5) -> None:
     """Colours on a terminal; plain text, :data:`PLAIN_WIDTH` wide, anywhere else."""
     stream = stream or sys.stdout
     if stream.isatty():
-        Console(file=stream).print(status_renderable(home, n_runs))
+        Console(file=stream).print(status_renderable(home, n_runs), crop=False)
     else:
         stream.write(render_status(home, n_runs))
         stream.flush()
@@ -385,5 +429,5 @@ def render_status(home: Home, n_runs: int = 5, width: int = PLAIN_WIDTH,
     """The status as plain text (no colours, no trailing blanks), ``width`` columns wide."""
     buffer = StringIO()
     Console(file=buffer, width=width, color_system=None, force_terminal=False,
-            highlight=False).print(status_renderable(home, n_runs, now))
+            highlight=False).print(status_renderable(home, n_runs, now), crop=False)
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines()) + "\n"

@@ -8,6 +8,9 @@ annual report
 audit pack and the page `index.html`) of the **previous and the current year**, each year only
 if the published build has figures for it.
 
+These are working drafts, marked "DỰ THẢO / draft". This DAG never makes a release
+(`HOME/releases/`): what the office files is its own decision, `bcd35 release`.
+
 Trigger it by hand with the configuration `{"years": [2024]}` to write given years.
 A report is written from the published, validated build only: if the last nightly run failed
 its checks, this DAG fails with the reason (in Vietnamese and English) and writes nothing.

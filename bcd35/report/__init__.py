@@ -24,6 +24,7 @@ from bcd35.report.charts import CHARTS, write_charts
 from bcd35.report.document import write_docx
 from bcd35.report.html import PAGE_NAME, TEMPLATES_FOLDER, copy_templates, write_html
 from bcd35.report.kpis import ReportData, read_report_data
+from bcd35.report.stamp import Stamp, draft
 from bcd35.report.writers import write_csv, write_json, write_xlsx
 
 
@@ -39,7 +40,7 @@ class Report:
     build_id: str
 
 
-def _check_publishable(home: Home, allow_stale: bool) -> tuple[Path, dict]:
+def check_publishable(home: Home, allow_stale: bool) -> tuple[Path, dict]:
     build = published_build(home)
     if build is None or not build.exists():
         raise ReportRefused(
@@ -66,7 +67,7 @@ def _check_publishable(home: Home, allow_stale: bool) -> tuple[Path, dict]:
     return build, manifest
 
 
-def _check_not_withheld(manifest: dict, committee: str, year: int) -> None:
+def check_not_withheld(manifest: dict, committee: str, year: int) -> None:
     for w in withheld_of(manifest):
         if (w.committee_code, w.year) == (committee, year):
             raise ReportRefused(
@@ -78,9 +79,11 @@ def _check_not_withheld(manifest: dict, committee: str, year: int) -> None:
 
 
 def write_report(home: Home, year: int, committee: str, allow_stale: bool = False) -> Report:
-    build, manifest = _check_publishable(home, allow_stale)
-    _check_not_withheld(manifest, committee, year)
-    data = read_report_data(build, committee, year, manifest)
+    build, manifest = check_publishable(home, allow_stale)
+    check_not_withheld(manifest, committee, year)
+    from bcd35.release import with_previous_year_release
+
+    data = with_previous_year_release(home, read_report_data(build, committee, year, manifest))
     if not data.kpis:
         raise ReportRefused(
             f"Không có số liệu năm {year} cho {committee} trong bản đã công bố. / "
@@ -107,22 +110,27 @@ def export_dir(home: Home, year: int, committee: str) -> Path:
     return home.exports / committee / str(year)
 
 
-def write_files(directory: Path, home: Home, build: Path, data: ReportData) -> list[Path]:
-    """Every file of the report into ``directory``; returns them in the order listed."""
+def write_files(directory: Path, home: Home, build: Path, data: ReportData,
+                stamp: Stamp | None = None, restatement: dict | None = None) -> list[Path]:
+    """Every file of the report into ``directory``; returns them in the order listed.
+
+    ``stamp`` says what the files are (a draft of ``exports/``, by default, or a release);
+    ``restatement`` is what a later release of the year changed since the previous one."""
     year = data.year
+    stamp = stamp or draft(data.manifest["build_id"])
     tables = [directory / f"kpi_{year}.json", directory / f"kpi_{year}.csv",
               directory / f"bao_cao_kpi_{year}.xlsx"]
     write_json(tables[0], data)
     write_csv(tables[1], data)
-    write_xlsx(tables[2], data)
+    write_xlsx(tables[2], data, stamp)
     charts = write_charts(directory / "bieu_do", data)
     docx = directory / f"bao_cao_{year}.docx"
-    write_docx(docx, data, list(zip(CHARTS, charts, strict=True)))
+    write_docx(docx, data, list(zip(CHARTS, charts, strict=True)), stamp, restatement)
     audit = write_audit_pack(directory / "audit", home, build, year, data.committee.name_vi,
                              data.manifest)
     templates = copy_templates(directory / TEMPLATES_FOLDER)
     page = write_html(directory / PAGE_NAME, data, list(zip(CHARTS, charts, strict=True)),
-                      home.root)
+                      home.root, stamp, restatement)
     return [*tables, docx, *charts, *audit, *templates, page]
 
 

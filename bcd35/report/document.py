@@ -28,13 +28,14 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from bcd35.report import prose
 from bcd35.report.charts import ChartSpec
 from bcd35.report.kpis import KpiRow, ReportData
+from bcd35.report.stamp import Stamp, draft
 from bcd35.vietnamese import format_vn_number
 
 FONT = "Times New Roman"
@@ -168,6 +169,17 @@ def _page_setup(doc) -> None:
     _set_fonts(normal.element.get_or_add_rPr())
 
 
+def _stamp_headers(doc, stamp: Stamp) -> None:
+    """Draft or release (and provisional) in the header of every page, the first included."""
+    section = doc.sections[0]
+    for header in (section.first_page_header, section.header):
+        for line in stamp.lines():
+            paragraph = header.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = _run(paragraph, line, size=SMALL_PT, bold=True)
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+
 def _heading_block(doc, data: ReportData) -> None:
     district = data.committee.district_name_vi
     table = doc.add_table(rows=2, cols=2)
@@ -294,10 +306,10 @@ def _office_note(doc, data: ReportData) -> None:
               align=WD_ALIGN_PARAGRAPH.LEFT, size=SMALL_PT, italic=True, highlight=True)
 
 
-def _properties(doc, data: ReportData) -> None:
+def _properties(doc, data: ReportData, stamp: Stamp) -> None:
     props = doc.core_properties
     props.title = f"Báo cáo kết quả thực hiện nhiệm vụ năm {data.year}"
-    props.subject = "Dự thảo / draft"
+    props.subject = stamp.text()
     props.author = data.committee.name_vi
     props.last_modified_by = "bcd35"
     props.comments = (f"bcd35 build {data.manifest['build_id']}, "
@@ -321,10 +333,15 @@ def _write_stable_zip(blob: bytes, path: Path) -> None:
             dst.writestr(info, src.read(item.filename))
 
 
-def write_docx(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, Path]]) -> None:
-    """Write the draft report; ``charts`` are the PNGs to embed, in order."""
+def write_docx(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, Path]],
+               stamp: Stamp | None = None, restatement: dict | None = None) -> None:
+    """Write the draft report; ``charts`` are the PNGs to embed, in order; ``stamp`` says on
+    every page whether it is a draft or a release; ``restatement`` (a later release of the
+    year) adds what changed since the previous release."""
+    stamp = stamp or draft(data.manifest["build_id"])
     doc = Document()
     _page_setup(doc)
+    _stamp_headers(doc, stamp)
     _heading_block(doc, data)
     _title(doc, data)
     _intro(doc, data)
@@ -341,10 +358,14 @@ def write_docx(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, P
     _placeholder(doc, "Văn phòng bổ sung: ưu điểm, hạn chế, nguyên nhân.")
     _heading(doc, f"III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {data.year + 1}")
     _placeholder(doc, f"Văn phòng bổ sung phương hướng, nhiệm vụ năm {data.year + 1}.")
+    if restatement is not None:
+        from bcd35.restatement import docx_section
+
+        docx_section(doc, restatement, _heading, _para)
     _closing(doc, data)
     _signature_block(doc)
     _office_note(doc, data)
-    _properties(doc, data)
+    _properties(doc, data, stamp)
     buffer = io.BytesIO()
     doc.save(buffer)
     _write_stable_zip(buffer.getvalue(), path)

@@ -5,8 +5,11 @@ charts of ``bieu_do/``, links to the Excel, Word, CSV and JSON files, and the au
 each figure came from, every check with its outcome, the warnings, the source files and their
 sha256). It works offline from the folder itself (``file://``): the style is inline, there is
 no script, no web font and no link outside the report folder except the build's Great
-Expectations Data Docs in the home. Every text from the data is HTML-escaped. The page is
-written last and is deterministic: the same report gives the same bytes.
+Expectations Data Docs in the home. The page is the Jinja2 template
+``templates/report_page.html.j2`` of this package, autoescaped: every text from the data is
+HTML-escaped. The page is written last and is deterministic: the same report gives the same
+bytes. A band at the top (repeated on every printed page) says whether it is a draft or a
+release, and a provisional release says so.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from bcd35.report.audit_pack import STATUS_TEXT, checks_with_status
 from bcd35.report.charts import ChartSpec
 from bcd35.report.kpis import KpiRow, ReportData
+from bcd35.report.stamp import Stamp, draft
 from bcd35.report.writers import NO_DATA_VI, partial_notes_vi
 from bcd35.vietnamese import format_vn_number
 
@@ -93,8 +97,12 @@ ul.files li { margin: 3px 0; }
 footer { color: var(--grey); font-size: .85em; padding-bottom: 24px; }
 code, pre { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
 pre { background: #F2F2F2; padding: 8px; white-space: pre-wrap; }
+.stamp { background: #FDECEA; color: var(--red); border-bottom: 2px solid var(--red);
+         text-align: center; font-weight: bold; padding: 6px 12px; }
+.stamp.draft { background: #FFF4CE; color: var(--warn); border-color: var(--warn); }
 @media print { nav { display: none; } body { background: #fff; }
-               section { border: none; padding: 0; } }
+               section { border: none; padding: 0; }
+               .stamp { position: fixed; top: 0; left: 0; right: 0; } }
 """
 
 DOWNLOADS = (
@@ -307,70 +315,54 @@ def _data_docs_href(manifest: dict, home_root: Path | None, directory: Path) -> 
     return None
 
 
+TEMPLATE = "report_page.html.j2"
+
+
+def _environment():
+    """The page's Jinja2 environment: the template ships in the package, every value is
+    HTML-escaped unless a fragment built here (already escaped) is marked safe."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("bcd35.report", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+def _vn(value, signed: bool = False) -> str:
+    if value is None:
+        return NO_DATA_VI
+    text = format_vn_number(value, 2)
+    return f"+{text}" if signed and value > 0 else text
+
+
 def render_page(data: ReportData, directory: Path, charts: Sequence[tuple[ChartSpec, Path]],
-                home_root: Path | None = None) -> str:
+                home_root: Path | None = None, stamp: Stamp | None = None,
+                restatement: dict | None = None) -> str:
     """The page for the report files already written in ``directory``."""
+    from markupsafe import Markup
+
     y = data.year
     manifest = data.manifest
-    validation = manifest.get("validation", {})
     committee = data.committee
-    title = f"Kết quả thực hiện các chỉ tiêu năm {y} — {committee.name_vi}"
     place = ", ".join(p for p in (committee.district_name_vi, committee.province_name_vi) if p)
-    body = f"""<!DOCTYPE html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="bcd35">
-<title>{_e(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<div class="party">ĐẢNG CỘNG SẢN VIỆT NAM</div>
-<div class="committee">{_e(committee.name_vi)}</div>
-<h1>Kết quả thực hiện các chỉ tiêu năm {y}</h1>
-<div class="en">Steering Committee 35 — annual KPIs {y}{' — ' + _e(place) if place else ''}</div>
-{_validation_badge(validation)}
-<nav><a href="#bang-chi-tieu">Bảng chỉ tiêu</a> · <a href="#bieu-do">Biểu đồ</a> ·
-<a href="#tai-ve">Tải về</a> · <a href="#kiem-tra">Hồ sơ kiểm tra</a></nav>
-</header>
-<main>
-<section id="bang-chi-tieu">
-<h2>{_bi("Bảng chỉ tiêu", "KPI table")}</h2>
-{kpi_table(data)}
-<p class="note">“{NO_DATA_VI}” là trong năm không có bản ghi nào của chỉ tiêu (không phải bằng
-0); tỷ lệ đạt chỉ tính cho chỉ tiêu có kế hoạch. / “{NO_DATA_VI}” means no records for the
-year (not zero); % of target only where a target exists.</p>
-</section>
-<section id="bieu-do">
-<h2>{_bi("Biểu đồ theo tháng", "Monthly charts")}</h2>
-{_charts(data, charts, directory)}
-</section>
-<section id="tai-ve">
-<h2>{_bi("Tải về", "Downloads")}</h2>
-{_file_list(directory, y, DOWNLOADS)}
-{_templates_list(directory)}
-<p class="note">Dự thảo Word để văn phòng hoàn thiện; bảng Excel dùng định dạng số Việt Nam
-(9.960). / The Word file is a draft for the office to finish by hand.</p>
-</section>
-<section id="kiem-tra">
-<h2>{_bi("Hồ sơ kiểm tra", "Audit pack")}</h2>
-{_audit(data, directory, _data_docs_href(manifest, home_root, directory))}
-</section>
-</main>
-<footer>
-<p>Lập từ bản dữ liệu đã kiểm tra {_e(manifest.get("build_id"))}, lần chạy
-{_e(manifest.get("run_id"))}. / Written by bcd35 from the published, validated build.</p>
-</footer>
-</body>
-</html>
-"""
-    return body
+    template = _environment().get_template(TEMPLATE)
+    return template.render(
+        title=f"Kết quả thực hiện các chỉ tiêu năm {y} — {committee.name_vi}",
+        css=Markup(CSS), committee=committee, year=y, place=place, manifest=manifest,
+        stamp=stamp or draft(manifest["build_id"]), no_data=NO_DATA_VI,
+        restatement=restatement, vn=_vn, bi=lambda vi, en: Markup(_bi(vi, en)),
+        validation_badge=Markup(_validation_badge(manifest.get("validation", {}))),
+        kpi_table=Markup(kpi_table(data)), charts=Markup(_charts(data, charts, directory)),
+        downloads=Markup(_file_list(directory, y, DOWNLOADS)),
+        templates_list=Markup(_templates_list(directory)),
+        audit=Markup(_audit(data, directory, _data_docs_href(manifest, home_root, directory))),
+    )
 
 
 def write_html(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, Path]],
-               home_root: Path | None = None) -> Path:
+               home_root: Path | None = None, stamp: Stamp | None = None,
+               restatement: dict | None = None) -> Path:
     """Write the page into ``path`` (``exports/Y/index.html``) beside the other files."""
-    path.write_text(render_page(data, path.parent, charts, home_root), encoding="utf-8")
+    path.write_text(render_page(data, path.parent, charts, home_root, stamp, restatement),
+                    encoding="utf-8")
     return path

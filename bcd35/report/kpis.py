@@ -10,7 +10,7 @@ the same as 0.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -31,6 +31,10 @@ class KpiRow:
     # (marts.mart_kpi_coverage): the comparison is not like for like
     is_partial_year: bool = False
     is_previous_year_partial: bool = False
+    # where the previous year's value comes from: "rN" (the latest final release of that year)
+    # or None (the warehouse), and how many months of it the warehouse covers
+    previous_year_release: str | None = None
+    previous_year_months: int | None = None
 
     @property
     def has_data(self) -> bool:
@@ -106,6 +110,21 @@ def _annual(con: duckdb.DuckDBPyConnection, committee: str, year: int) -> list[K
     ]
 
 
+def _months_covered(con: duckdb.DuckDBPyConnection, committee: str,
+                    year: int) -> dict[str, int]:
+    """KPI code → months of ``year`` with records (of the KPI's own source where it has one,
+    else of the committee's records of any kind)."""
+    try:
+        rows = con.execute(
+            "select committee_code, kpi_code, coverage_basis, n_months_with_data, "
+            "year_n_months_with_data from marts.mart_kpi_coverage "
+            f"where year = {int(year)}").fetchall()
+    except duckdb.Error:  # a build from before the coverage mart
+        return {}
+    return {code: int((own if basis == "kpi_source" else whole) or 0)
+            for who, code, basis, own, whole in rows if who == committee}
+
+
 def _monthly(con: duckdb.DuckDBPyConnection, committee: str,
              year: int) -> dict[str, list[Number | None]]:
     series: dict[str, list[Number | None]] = {}
@@ -146,10 +165,13 @@ def _publications(con: duckdb.DuckDBPyConnection, committee: str, year: int) -> 
 
 def read_report_data(build: Path, committee: str, year: int, manifest: dict) -> ReportData:
     with _connect(build) as con:
+        months = _months_covered(con, committee, year - 1)
+        kpis = [replace(k, previous_year_months=months.get(k.code))
+                if k.previous_year is not None else k for k in _annual(con, committee, year)]
         return ReportData(
             year=year,
             committee=_committee(con, committee),
-            kpis=_annual(con, committee, year),
+            kpis=kpis,
             monthly=_monthly(con, committee, year),
             manifest=manifest,
             publications=_publications(con, committee, year),

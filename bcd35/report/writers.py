@@ -17,6 +17,7 @@ import xlsxwriter
 
 from bcd35.report.kpis import KpiRow, Number, ReportData
 from bcd35.report.safe import XLSX_TEXT, safe_text
+from bcd35.report.stamp import Stamp, draft
 from bcd35.vietnamese import format_vn_number
 
 NO_DATA_VI = "Chưa có số liệu"
@@ -37,8 +38,12 @@ def partial_notes_vi(row: KpiRow, year: int) -> list[str]:
     notes = []
     if row.value is not None and row.is_partial_year:
         notes.append(f"Năm {year} {PARTIAL_YEAR_VI}")
-    if row.previous_year is not None and row.is_previous_year_partial:
-        notes.append(f"Năm {year - 1} {PARTIAL_YEAR_VI}, so sánh không cùng kỳ")
+    if row.previous_year is not None and row.previous_year_release:
+        notes.append(f"Năm {year - 1} theo bản phát hành chính thức {row.previous_year_release}")
+    elif row.previous_year is not None and row.is_previous_year_partial:
+        months = (f" ({row.previous_year_months}/12 tháng)"
+                  if row.previous_year_months is not None else "")
+        notes.append(f"Năm {year - 1} {PARTIAL_YEAR_VI}{months}, so sánh không cùng kỳ")
     return notes
 
 
@@ -81,7 +86,9 @@ def report_json(data: ReportData) -> dict:
             {"code": r.code, "name_vi": r.name_vi, "unit_vi": r.unit_vi, "value": r.value,
              "target": r.target, "previous_year": r.previous_year,
              "pct_of_target": r.pct_of_target, "is_partial_year": r.is_partial_year,
-             "is_previous_year_partial": r.is_previous_year_partial}
+             "is_previous_year_partial": r.is_previous_year_partial,
+             "previous_year_release": r.previous_year_release,
+             "previous_year_months": r.previous_year_months}
             for r in data.kpis
         ],
         "sources": manifest["sources"],
@@ -159,6 +166,16 @@ class _Book:
         self.pct = workbook.add_format({**cell, "num_format": PCT_FORMAT})
         self.blank = workbook.add_format(cell)
         self.note = workbook.add_format({**base, "italic": True, "font_size": 11, **XLSX_TEXT})
+        self.stamp = workbook.add_format({**base, "bold": True, "font_color": "#C00000",
+                                          **XLSX_TEXT})
+        self.stamp_text = ""
+
+    def mark(self, sheet, row: int) -> None:
+        """Draft or release (and provisional) on the sheet and in the header of every
+        printed page of it."""
+        sheet.write_string(row, 0, self.stamp_text, self.stamp)
+        # "&" starts a header code: doubled, it is printed as itself
+        sheet.set_header("&C&B" + self.stamp_text.replace("&", "&&"))
 
     def number(self, sheet, row: int, col: int, value: Number | None, pct: bool = False) -> None:
         if value is None:
@@ -178,6 +195,7 @@ def _annual_sheet(workbook: xlsxwriter.Workbook, book: _Book, data: ReportData) 
     sheet.write_string(2, 0, f"Số liệu đã kiểm tra: bản dữ liệu {manifest['build_id']}, lần chạy "
                              f"{manifest['run_id']}, phiên bản {manifest.get('code_version')}.",
                        book.subtitle)
+    book.mark(sheet, 3)
     first = 4
     for col, label in enumerate(headers):
         sheet.write_string(first, col, label, book.head)
@@ -211,6 +229,7 @@ def _monthly_sheet(workbook: xlsxwriter.Workbook, book: _Book, data: ReportData)
                f"Cả năm {data.year}"]
     sheet.merge_range(0, 0, 0, len(headers) - 1,
                       f"CÁC CHỈ TIÊU THEO THÁNG NĂM {data.year}", book.title)
+    book.mark(sheet, 1)
     first = 2
     for col, label in enumerate(headers):
         sheet.write_string(first, col, label, book.head)
@@ -242,6 +261,7 @@ def _sources_sheet(workbook: xlsxwriter.Workbook, book: _Book, data: ReportData)
     sheet = workbook.add_worksheet("Nguồn số liệu")
     headers = ["STT", "Tệp nguồn", "Loại tệp", "Số dòng", "SHA-256"]
     sheet.merge_range(0, 0, 0, len(headers) - 1, "CÁC TỆP NGUỒN CỦA SỐ LIỆU", book.title)
+    book.mark(sheet, 1)
     first = 2
     for col, label in enumerate(headers):
         sheet.write_string(first, col, label, book.head)
@@ -257,7 +277,7 @@ def _sources_sheet(workbook: xlsxwriter.Workbook, book: _Book, data: ReportData)
     sheet.freeze_panes(first + 1, 0)
 
 
-def write_xlsx(path: Path, data: ReportData) -> None:
+def write_xlsx(path: Path, data: ReportData, stamp: Stamp | None = None) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
                                                "strings_to_numbers": False,
                                                "strings_to_urls": False})
@@ -270,6 +290,7 @@ def write_xlsx(path: Path, data: ReportData) -> None:
             "created": _created(data),
         })
         book = _Book(workbook)
+        book.stamp_text = (stamp or draft(data.manifest["build_id"])).text()
         _annual_sheet(workbook, book, data)
         _monthly_sheet(workbook, book, data)
         _sources_sheet(workbook, book, data)

@@ -67,6 +67,9 @@ DBT_DOCS = "tests/dbt/test_sql_shell.py::test_docs_site_is_built_and_served_on_l
 SITE = ("tests/dbt/test_docs_site.py::"
         "test_make_docs_builds_the_site_and_the_dbt_docs_and_serves_both")
 
+CLOSE = "tests/e2e/test_release_year_close.py::story"
+RELEASE = "tests/e2e/test_release.py::"
+
 RUN_BY: dict[str, By] = {
     # --- the two commands -----------------------------------------------------------------
     "make run": By(
@@ -110,6 +113,22 @@ RUN_BY: dict[str, By] = {
     "uv run bcd35 rollback --home /srv/bcd35": By((ROLLBACK,), "the real CLI after 9 builds"),
     "bcd35 rollback": By((ROLLBACK,), "the real CLI"),
     "bcd35 demo": By((DEMO,), "the first command of the session fixture"),
+    # --- office: releases (docs/office.md#releases) -----------------------------------------
+    'uv run bcd35 release --year 2024 --provisional --note "Báo cáo sơ bộ gửi Ban Chỉ đạo '
+    'tỉnh" --home /srv/bcd35': By((CLOSE, RELEASE + "first"), "r1, provisional"),
+    'uv run bcd35 release --year 2024 --note "Báo cáo chính thức năm 2024" --home /srv/bcd35':
+        By((CLOSE,), "refused twice (months missing, a file in quarantine), then r2"),
+    "uv run bcd35 diff --year 2024 --home /srv/bcd35": By((CLOSE,), "r1 against current"),
+    "uv run bcd35 diff --year 2024 r1 r2 --home /srv/bcd35": By((CLOSE,), "r1 against r2"),
+    "uv run bcd35 verify-release /srv/bcd35/releases/ham_yen/2024/r2": By(
+        (RELEASE + "test_verify_release_passes_on_a_good_release_and_rebuilds_every_figure",),
+        "the real rebuild on a temporary home's release"),
+    "uv run bcd35 backup /backup/bcd35-2025-01-31 --home /srv/bcd35": By(
+        (RELEASE + "test_backup_during_a_running_night_restores_into_a_fresh_home_that_runs",),
+        "during a night held at a failpoint"),
+    "uv run bcd35 restore /backup/bcd35-2025-01-31 --home /srv/bcd35-restored": By(
+        (RELEASE + "test_backup_during_a_running_night_restores_into_a_fresh_home_that_runs",),
+        "into a fresh home, which then runs a night"),
     "bcd35 config": By(
         ("tests/unit/test_settings.py::"
          "test_bcd35_config_masks_secrets_and_says_where_each_value_came_from",

@@ -1,0 +1,314 @@
+"""Releases: what the office files, frozen so that it never changes silently.
+
+``bcd35 release`` copies the current validated figures of one committee-year into
+``HOME/releases/<committee>/<Y>/rN/``: every file of the annual report (the same writer as
+``bcd35 report``), the partition's rows as Parquet (``data/``) and ``RELEASE.json`` with the
+sha256 of every file of the release and of every source file behind it. The release is written
+into a hidden folder beside its place and renamed into place once complete, then made
+read-only (files 0444, folders 0555): a reader never sees half a release, and nothing the
+warehouse does later (nights, publications, rollbacks, pruning of builds) touches it, because a
+release depends on no build file: its figures are in its own Parquet files and the originals
+behind it are kept for ever under ``originals/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from bcd35.config import Home, code_version
+
+RELEASE_FILE = "RELEASE.json"
+DATA_FOLDER = "data"
+_RN = re.compile(r"^r([1-9][0-9]*)$")
+
+
+class ReleaseRefused(RuntimeError):
+    """The release would not be backed by validated, complete figures (message in both
+    languages)."""
+
+
+@dataclass(frozen=True)
+class Release:
+    committee: str
+    year: int
+    number: int
+    directory: Path
+    doc: dict
+
+    @property
+    def name(self) -> str:
+        return f"r{self.number}"
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.doc.get("provisional"))
+
+
+def releases_root(home: Home) -> Path:
+    return home.root / "releases"
+
+
+def year_dir(home: Home, committee: str, year: int) -> Path:
+    return releases_root(home) / committee / str(int(year))
+
+
+def list_releases(home: Home, committee: str, year: int) -> list[Release]:
+    """The releases of a committee-year, r1 first."""
+    folder = year_dir(home, committee, year)
+    found = []
+    if folder.is_dir():
+        for path in folder.iterdir():
+            match = _RN.match(path.name)
+            if match and (path / RELEASE_FILE).is_file():
+                found.append(read_release(path))
+    return sorted(found, key=lambda r: r.number)
+
+
+def all_releases(home: Home) -> list[Release]:
+    root = releases_root(home)
+    out = []
+    if root.is_dir():
+        for committee in sorted(p for p in root.iterdir() if p.is_dir()):
+            for year in sorted(p for p in committee.iterdir() if p.name.isdigit()):
+                out += list_releases(home, committee.name, int(year.name))
+    return out
+
+
+def read_release(path: Path) -> Release:
+    doc = json.loads((path / RELEASE_FILE).read_text(encoding="utf-8"))
+    return Release(doc["committee"], int(doc["year"]), int(doc["number"]), path, doc)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_hashes(directory: Path) -> dict[str, str]:
+    """relative path → sha256 of every file under ``directory`` except ``RELEASE.json``."""
+    return {p.relative_to(directory).as_posix(): sha256_file(p)
+            for p in sorted(directory.rglob("*"))
+            if p.is_file() and p.relative_to(directory).as_posix() != RELEASE_FILE}
+
+
+def export_partition(build: Path, committee: str, year: int, folder: Path) -> dict[str, int]:
+    """The partition's rows of every partitioned mart as ``folder/<table>.parquet``; returns
+    table → rows. Rows are ordered, so the same figures give the same rows."""
+    from bcd35.partitions import partitioned_tables
+
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    with duckdb.connect(str(build), read_only=True) as con:
+        for table, how in sorted(partitioned_tables(con).items()):
+            if not how.by_committee:
+                continue
+            where = f"committee_code = ? and {how.year_column} = ?"
+            n = con.execute(f"select count(*) from {table} where {where}",
+                            [committee, year]).fetchone()[0]
+            target = folder / f"{table.split('.', 1)[1]}.parquet"
+            path = str(target).replace("'", "''")
+            con.execute(f"copy (select * from {table} where {where} order by all) "
+                        f"to '{path}' (format parquet)", [committee, year])
+            counts[table] = int(n)
+    return counts
+
+
+def partition_sources(build: Path, manifest: dict, committee: str, year: int,
+                      home: Home) -> list[dict]:
+    """The source files whose rows are in the partition (the manifest's list, narrowed to the
+    files the partition's fact rows name), each with where its original is kept and the
+    original's sha256 as it is now."""
+    from bcd35.partitions import partitioned_tables
+    from bcd35.report.audit_pack import original_path
+
+    shas: set[str] = set()
+    with duckdb.connect(str(build), read_only=True) as con:
+        for table, how in partitioned_tables(con).items():
+            columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+            if not how.by_committee or "source_file_sha256" not in columns:
+                continue
+            shas |= {r[0] for r in con.execute(
+                f"select distinct source_file_sha256 from {table} "
+                f"where committee_code = ? and {how.year_column} = ?",
+                [committee, year]).fetchall()}
+    sources = [s for s in manifest.get("sources", []) if not shas or s["sha256"] in shas]
+    out = []
+    for s in sources:
+        original = original_path(home, s["sha256"])
+        out.append({**s, "original": original.relative_to(home.root).as_posix(),
+                    "original_sha256": sha256_file(original) if original.is_file() else None})
+    return out
+
+
+def make_read_only(directory: Path) -> None:
+    """Files 0444, folders 0555: the release is frozen for everyone but a deliberate chmod."""
+    for path in sorted(directory.rglob("*"), reverse=True):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    directory.chmod(0o555)
+
+
+def is_read_only(directory: Path) -> bool:
+    for path in [directory, *directory.rglob("*")]:
+        if path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return False
+    return True
+
+
+def create_release(home: Home, year: int, committee: str, *, provisional: bool, note: str,
+                   now: datetime | None = None) -> Release:
+    """Freeze the published, validated figures of (committee, year) as the next ``rN``.
+
+    The caller holds the home's writer lock (no night publishes while the figures are read)."""
+    from bcd35.report import check_not_withheld, check_publishable, write_files
+    from bcd35.report.kpis import read_report_data
+
+    if not note.strip():
+        raise ReleaseRefused("Cần ghi chú (--note) cho bản phát hành. / A release needs a note "
+                             "(--note).")
+    build, manifest = check_publishable(home, allow_stale=False)
+    check_not_withheld(manifest, committee, year)
+    if not provisional:
+        from bcd35.completeness import ReferenceError_, completeness
+
+        try:
+            status = completeness(home, build, manifest, committee, year)
+        except ReferenceError_ as exc:
+            raise ReleaseRefused(str(exc)) from exc
+        if not status.complete:
+            raise ReleaseRefused(status.refusal())
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    existing = list_releases(home, committee, year)
+    number = (existing[-1].number if existing else 0) + 1
+    data = with_previous_year_release(home, read_report_data(build, committee, year, manifest))
+    if not data.kpis:
+        raise ReleaseRefused(
+            f"Không có số liệu năm {year} cho {committee} trong bản đã công bố. / "
+            f"The published build has no figures for {year} ({committee}).")
+    previous = existing[-1] if existing else None
+    from zoneinfo import ZoneInfo
+
+    from bcd35.config import page_timezone
+    from bcd35.report.stamp import Stamp
+
+    stamp = Stamp(kind="release", build_id=manifest["build_id"], number=number,
+                  provisional=provisional, date=now.astimezone(ZoneInfo(page_timezone())).date())
+    parent = year_dir(home, committee, year)
+    parent.mkdir(parents=True, exist_ok=True)
+    target = parent / f"r{number}"
+    staging = Path(tempfile.mkdtemp(prefix=f".r{number}.", dir=parent))
+    try:
+        staging.chmod(0o755)
+        sources = partition_sources(build, manifest, committee, year, home)
+        restatement = None
+        if previous is not None:
+            from bcd35.restatement import restatement_between
+
+            restatement = restatement_between(previous.doc, _kpi_values(data), sources,
+                                              f"r{number}", _kpi_names(data), home)
+        write_files(staging, home, build, data, stamp=stamp, restatement=restatement)
+        rows = export_partition(build, committee, year, staging / DATA_FOLDER)
+        if restatement is not None:
+            from bcd35.restatement import write_restatement
+
+            write_restatement(staging, restatement)
+        doc = {
+            "committee": committee,
+            "year": int(year),
+            "number": number,
+            "release": f"r{number}",
+            "provisional": provisional,
+            "status": "provisional" if provisional else "final",
+            "note": note,
+            "released_at": now.isoformat(),
+            "build_id": manifest["build_id"],
+            "run_id": manifest["run_id"],
+            "code_version": code_version(),
+            "build_code_version": manifest.get("code_version"),
+            "kpis": _kpi_values(data),
+            "partition_rows": rows,
+            "sources": sources,
+            "files": file_hashes(staging),
+            "restates": previous.name if previous else None,
+        }
+        (staging / RELEASE_FILE).write_text(
+            json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8")
+        make_read_only(staging)
+        if target.exists():  # never happens under the writer lock; never overwrite
+            raise ReleaseRefused(f"{target} đã có / already exists")
+        os.rename(staging, target)
+    except BaseException:
+        if staging.exists():
+            for path in [staging, *staging.rglob("*")]:
+                if path.is_dir():
+                    path.chmod(0o755)
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return read_release(target)
+
+
+def _kpi_names(data) -> dict[str, str]:
+    return {k.code: k.name_vi for k in data.kpis}
+
+
+def _kpi_values(data) -> dict[str, float | int | None]:
+    return {k.code: k.value for k in data.kpis}
+
+
+def diff(home: Home, year: int, committee: str, names: list[str]) -> dict:
+    """The restatement between two releases (``names`` = [rA, rB]), or from one release (the
+    latest when ``names`` is empty) to the figures published now."""
+    releases = {r.name: r for r in list_releases(home, committee, year)}
+    if not releases:
+        raise ReleaseRefused(f"{committee} {year}: chưa có bản phát hành nào / no release yet")
+    unknown = [n for n in names if n not in releases]
+    if unknown:
+        raise ReleaseRefused(f"{committee} {year}: không có / no such release {', '.join(unknown)}"
+                             f" (có / there are {', '.join(releases)})")
+    from bcd35.restatement import restatement_between
+
+    older = releases[names[0]] if names else list(releases.values())[-1]
+    if len(names) > 1:
+        newer = releases[names[1]].doc
+        return restatement_between(older.doc, newer["kpis"], newer["sources"], names[1],
+                                   home=home)
+    from bcd35.report import check_publishable
+    from bcd35.report.kpis import read_report_data
+
+    build, manifest = check_publishable(home, allow_stale=True)
+    data = read_report_data(build, committee, year, manifest)
+    return restatement_between(older.doc, _kpi_values(data),
+                               partition_sources(build, manifest, committee, year, home),
+                               f"hiện tại / current ({manifest['build_id']})", _kpi_names(data),
+                               home)
+
+
+def with_previous_year_release(home: Home, data):
+    """The previous-year column from the latest final release of Y−1 when there is one (what
+    the office filed for that year); otherwise it stays the warehouse's, with the months it
+    covers."""
+    from dataclasses import replace
+
+    finals = [r for r in list_releases(home, data.committee.code, data.year - 1)
+              if not r.provisional]
+    if not finals:
+        return data
+    filed = finals[-1]
+    kpis = [replace(k, previous_year=filed.doc["kpis"].get(k.code),
+                    previous_year_release=filed.name, is_previous_year_partial=False,
+                    previous_year_months=None) for k in data.kpis]
+    return replace(data, kpis=kpis)
