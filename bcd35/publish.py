@@ -138,14 +138,15 @@ def prune(home: Home, keep: int = KEEP_PUBLISHED, keep_failed: int = 3) -> list[
     flight) and drop those older than it."""
     current = published_build(home)
     history = published_history(home)
-    keep_set = {p.name for p in history[-keep:]}
+    keep_set = {p.name for p in history[-keep:]} if keep > 0 else set()  # [-0:] is all
     if current is not None:
         keep_set.add(current.name)
     published_names = {p.name for p in history}
     candidates = sorted(home.builds.glob("*.duckdb"))
     newer = [p for p in candidates if p.name not in published_names
              and (current is None or p.name > current.name)]
-    keep_set.update(p.name for p in newer[-keep_failed:])
+    if keep_failed > 0:
+        keep_set.update(p.name for p in newer[-keep_failed:])
     removed = []
     for path in candidates:
         if path.name in keep_set:

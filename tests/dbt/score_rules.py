@@ -161,7 +161,8 @@ def table_or_ephemeral_only(model: Model) -> RuleViolation | None:
     the published DuckDB file is opened under another name than it was built as, and a
     DuckDB view keeps the catalog name it was created with."""
     materialized = model.config.get("materialized")
-    if materialized not in ("table", "ephemeral", "incremental"):
+    if materialized not in ("table", "ephemeral", "incremental") \
+            and not _excepted(model, "table_or_ephemeral_only"):
         return RuleViolation(f"materialized={materialized}: use table.")
     return None
 

@@ -86,6 +86,15 @@ def test_rules_catch_what_the_evaluator_catches(manifest):
                   dataclasses.replace(raw, children=[*raw.children, fct]))
 
 
+def test_the_one_view_is_an_exception_written_down_with_its_reason(manifest):
+    view = _model(manifest, "audit_kpi_recomputation")
+    assert view.config["materialized"] == "view"
+    assert "compare the mart" in view.meta["lint_exceptions"]["table_or_ephemeral_only"]
+    assert score_rules.table_or_ephemeral_only().evaluate(view) is None
+    undeclared = dataclasses.replace(view, meta={})
+    assert _fails(score_rules.table_or_ephemeral_only, undeclared)
+
+
 def test_audit_exception_is_written_down_with_its_reason(manifest):
     audit = _model(manifest, "audit_meeting_totals")
     reason = audit.meta["lint_exceptions"]["has_primary_key_test"]

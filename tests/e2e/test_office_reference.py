@@ -159,13 +159,13 @@ def test_a_year_with_one_month_of_data_is_partial_in_the_mart_the_csv_and_the_pa
     folder = demo_home / "exports" / "2024"
     with (folder / "kpi_2024.csv").open(encoding="utf-8-sig", newline="") as fh:
         notes = {row[0]: row[-1] for row in csv.reader(fh)}
-    assert notes["fanpage_tin_bai"] == ("Năm 2023 chỉ có số liệu một phần năm, so sánh không "
-                                        "cùng kỳ")
+    assert notes["fanpage_tin_bai"] == ("Năm 2023 chỉ có số liệu một phần năm (1/12 tháng), so "
+                                        "sánh không cùng kỳ")
     assert notes["hoi_nghi_tong_so"] == "Chưa có số liệu năm 2023"  # no 2023: nothing compared
     page = (folder / "index.html").read_text(encoding="utf-8")
     rows = dict(re.findall(r'<tr data-code="(\w+)">(.*?)</tr>', page))
-    assert ('<td class="note partial">Năm 2023 chỉ có số liệu một phần năm, so sánh không cùng '
-            'kỳ</td>') in rows["fanpage_tin_bai"]
+    assert ('<td class="note partial">Năm 2023 chỉ có số liệu một phần năm (1/12 tháng), so sánh '
+            'không cùng kỳ</td>') in rows["fanpage_tin_bai"]
     assert '<td class="note"></td>' in rows["hoi_nghi_tong_so"]
     doc = json.loads((folder / "kpi_2024.json").read_text(encoding="utf-8"))
     flags = {k["code"]: k["is_previous_year_partial"] for k in doc["kpis"]}

@@ -1,16 +1,8 @@
 {{ config(materialized='view') }}
--- One row per committee, year and KPI: the KPI mart's value beside a second computation of
--- the same KPI from the staging models only (docs/development.md#kpis). It shares
--- nothing with the intermediate and mart models: its own de-duplication on the natural keys
--- (the latest ingestion wins, then the later line), its own page filter and its own
--- aggregates, so a fault there cannot hide from it. A view: the audit reads the mart as it
--- is when the audit runs, not as it was when the view was built. Its references name no
--- catalog: a DuckDB build is opened under the name of whichever file holds it (the published
--- link, a copy, a release). A KPI missing on one side counts as 0 there.
+-- The mart's annual KPIs beside a second computation from staging only (see the yml).
 with
 
 meetings as (
-
     select
         committee_code,
         cast(extract(year from meeting_date) as integer) as year,
@@ -22,11 +14,9 @@ meetings as (
             order by ingest_seq desc nulls last, source_row_number desc nulls last
         ) as latest
     from {{ ref('stg_office__meetings').include(database=false) }}
-
 ),
 
 issues as (
-
     select
         committee_code,
         cast(issue_year as integer) as year,
@@ -36,19 +26,15 @@ issues as (
             order by ingest_seq desc nulls last, source_row_number desc nulls last
         ) as latest
     from {{ ref('stg_office__bulletin_issues').include(database=false) }}
-
 ),
 
 not_our_pages as (
-
     select page_id
     from {{ ref('stg_home__pages').include(database=false) }}
     where not is_committee_page
-
 ),
 
 posts as (
-
     select
         committee_code,
         page_id,
@@ -63,11 +49,9 @@ posts as (
                 source_row_number desc nulls last
         ) as latest
     from {{ ref('stg_meta__posts').include(database=false) }}
-
 ),
 
 shares as (
-
     select
         committee_code,
         cast(extract(year from shared_date) as integer) as year,
@@ -79,11 +63,9 @@ shares as (
             order by ingest_seq desc nulls last, source_row_number desc nulls last
         ) as latest
     from {{ ref('stg_office__collaborator_shares').include(database=false) }}
-
 ),
 
 awards as (
-
     select
         committee_code,
         cast(achievement_year as integer) as year,
@@ -95,11 +77,9 @@ awards as (
             order by ingest_seq desc nulls last, source_row_number desc nulls last
         ) as latest
     from {{ ref('stg_office__commendations').include(database=false) }}
-
 ),
 
 meeting_figures as (
-
     select
         committee_code,
         year,
@@ -110,11 +90,9 @@ meeting_figures as (
     from meetings
     where latest = 1 and year is not null
     group by committee_code, year
-
 ),
 
 issue_figures as (
-
     select
         committee_code,
         year,
@@ -123,11 +101,9 @@ issue_figures as (
     from issues
     where latest = 1 and year is not null
     group by committee_code, year
-
 ),
 
 post_figures as (
-
     select
         committee_code,
         year,
@@ -147,11 +123,9 @@ post_figures as (
             select 1 from not_our_pages where not_our_pages.page_id = posts.page_id
         )
     group by committee_code, year
-
 ),
 
 share_figures as (
-
     select
         committee_code,
         year,
@@ -161,11 +135,9 @@ share_figures as (
     from shares
     where latest = 1 and year is not null
     group by committee_code, year
-
 ),
 
 award_figures as (
-
     select
         committee_code,
         year,
@@ -176,20 +148,17 @@ award_figures as (
     from awards
     where latest = 1 and year is not null
     group by committee_code, year
-
 ),
 
 recomputed as (
-
     {%- set figures = {
         'meeting_figures': ['hoi_nghi_thong_tin_thoi_su', 'hoi_nghi_tong_so', 'luot_dai_bieu'],
         'issue_figures': ['ban_tin_so_ky', 'ban_tin_so_cuon'],
         'post_figures': ['fanpage_tin_bai', 'fanpage_tin_bai_binh_quan_ngay',
-                         'fanpage_luot_tiep_can', 'fanpage_luot_tuong_tac'],
+            'fanpage_luot_tiep_can', 'fanpage_luot_tuong_tac'],
         'share_figures': ['ctv_tin_bai_chia_se', 'ctv_luot_tiep_can_tuong_tac',
-                          'ctv_so_cong_tac_vien'],
-        'award_figures': ['khen_thuong_tap_the', 'bieu_duong_ca_nhan'],
-    } %}
+            'ctv_so_cong_tac_vien'],
+        'award_figures': ['khen_thuong_tap_the', 'bieu_duong_ca_nhan'] } %}
     {%- for relation, kpi_codes in figures.items() %}
     {%- set outer_loop = loop %}
     {%- for kpi_code in kpi_codes %}
@@ -204,18 +173,14 @@ recomputed as (
     {%- endif %}
     {%- endfor %}
     {%- endfor %}
-
 ),
 
 mart as (
-
     select committee_code, cast(year as integer) as year, kpi_code, value
     from {{ ref('mart_kpi_annual').include(database=false) }}
-
 ),
 
 final as (
-
     select
         coalesce(mart.committee_code, recomputed.committee_code) as committee_code,
         coalesce(mart.year, recomputed.year) as year,
@@ -227,7 +192,6 @@ final as (
         on mart.committee_code = recomputed.committee_code
         and mart.year = recomputed.year
         and mart.kpi_code = recomputed.kpi_code
-
 )
 
 select * from final
