@@ -59,8 +59,8 @@ def reference_report_path(build: Path) -> Path:
 
 #: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
 #: with 2GB the dbt process peaks at 2.6 GiB at province scale; at national scale it grows to
-#: 5.1 GiB, past the limit (Parquet footers, the Python UDF: see the README's performance).
-#: (the setting BCD35_DUCKDB_MEMORY_LIMIT, default 2GB; docs/settings.md)
+#: 5.1 GiB, past the limit (Parquet footers, the Python UDF: docs/performance.md). The
+#: setting BCD35_DUCKDB_MEMORY_LIMIT (default 2GB, docs/settings.md) is handed to dbt here.
 DUCKDB_MEMORY_LIMIT_ENV = "BCD35_DUCKDB_MEMORY_LIMIT"
 
 

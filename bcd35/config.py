@@ -11,11 +11,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from bcd35.constants import DEFAULT_COMMITTEE, TIMEZONE
 from bcd35.settings import settings
-
-DEFAULT_TIMEZONE = TIMEZONE
-__all__ = ["DEFAULT_COMMITTEE", "DEFAULT_TIMEZONE"]  # re-exported: older imports name them here
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
