@@ -20,11 +20,11 @@ and warnings give it. ``checks_source`` in ``validation.json`` says which.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from bcd35.config import EXPECTATIONS_DIR, Home
+from bcd35.hashing import sha256_of
 from bcd35.publish import data_docs_dir
 
 STATUS_TEXT = {
@@ -39,12 +39,6 @@ def original_path(home: Home, sha256: str) -> Path:
     return home.originals / sha256[:2] / sha256
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
