@@ -118,6 +118,7 @@ RUN_BY: dict[str, By] = {
     'tỉnh" --home /srv/bcd35': By((CLOSE, RELEASE + "first"), "r1, provisional"),
     'uv run bcd35 release --year 2024 --note "Báo cáo chính thức năm 2024" --home /srv/bcd35':
         By((CLOSE,), "refused twice (months missing, a file in quarantine), then r2"),
+    "bcd35 release": By((CLOSE, RELEASE + "first"), "the real CLI on a temporary home"),
     "uv run bcd35 diff --year 2024 --home /srv/bcd35": By((CLOSE,), "r1 against current"),
     "uv run bcd35 diff --year 2024 r1 r2 --home /srv/bcd35": By((CLOSE,), "r1 against r2"),
     "uv run bcd35 verify-release /srv/bcd35/releases/ham_yen/2024/r2": By(
