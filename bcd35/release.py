@@ -85,6 +85,19 @@ def all_releases(home: Home) -> list[Release]:
     return out
 
 
+def final_release_sources(home: Home) -> dict[str, list[str]]:
+    """sha256 of every source file a final release was made from → those releases
+    (``"ham_yen 2024 r2"``): withdrawing one changes figures the office filed as final."""
+    behind: dict[str, list[str]] = {}
+    for release in all_releases(home):
+        if release.provisional:
+            continue
+        for source in release.doc.get("sources", []):
+            behind.setdefault(source["sha256"], []).append(
+                f"{release.committee} {release.year} {release.name}")
+    return behind
+
+
 def read_release(path: Path) -> Release:
     doc = json.loads((path / RELEASE_FILE).read_text(encoding="utf-8"))
     return Release(doc["committee"], int(doc["year"]), int(doc["number"]), path, doc)

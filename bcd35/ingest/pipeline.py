@@ -62,6 +62,7 @@ from bcd35.ingest.raw import (
 )
 from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
+from bcd35.release import final_release_sources
 from bcd35.vietnamese import utc_naive
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
@@ -707,6 +708,23 @@ def _retract(job: _Job, presence: _Presence, before: int, accept_withdrawals: bo
         result.superseded.append(FileOutcome(
             file.sha256, file.original_path, file.kinds, file.rows,
             reason=f"thay bằng / superseded by {new_path} ({by[:12]})"))
+    finals = final_release_sources(job.home) if withdraw and not accept_withdrawals else {}
+    filed = [f for f in withdraw if f.sha256 in finals]
+    if filed and not (len(withdraw) > WITHDRAWAL_GUARD * before):
+        # any file behind a final release: the office filed figures made from it
+        result.pending_withdrawals += [FileOutcome(
+            f.sha256, f.original_path, f.kinds, f.rows,
+            reason=f"tệp của bản phát hành chính thức / a file of the final release "
+                   f"{', '.join(finals[f.sha256])}; xác nhận bằng / confirm with "
+                   "`bcd35 run --accept-withdrawals`")
+            for f in filed]
+        withdraw = [f for f in withdraw if f.sha256 not in finals]
+        if withdraw:  # nothing is withdrawn until the operator has confirmed
+            result.pending_withdrawals += [FileOutcome(
+                f.sha256, f.original_path, f.kinds, f.rows,
+                reason="chờ cùng các tệp trên / held with the files above")
+                for f in withdraw]
+            withdraw = []
     if withdraw and len(withdraw) > WITHDRAWAL_GUARD * before and not accept_withdrawals:
         result.pending_withdrawals += [FileOutcome(
             f.sha256, f.original_path, f.kinds, f.rows,

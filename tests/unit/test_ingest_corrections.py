@@ -157,3 +157,38 @@ def test_a_symlink_at_a_loaded_files_path_withdraws_nothing(home: Home) -> None:
     path.symlink_to("/etc/hostname")
     result = night(home, 2)
     assert result.withdrawn == [] and raw_shas(home) == {sha(text)}
+
+
+def _released(home: Home, number: int, shas: list[str], *, provisional: bool) -> None:
+    """A release's RELEASE.json naming the source files it was made from (the fields the
+    guard reads; ``bcd35 release`` writes them with many more)."""
+    import json
+
+    folder = home.root / "releases" / "ham_yen" / "2024" / f"r{number}"
+    folder.mkdir(parents=True)
+    (folder / "RELEASE.json").write_text(json.dumps({
+        "committee": "ham_yen", "year": 2024, "number": number, "provisional": provisional,
+        "sources": [{"sha256": s} for s in shas]}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("provisional", [False, True])
+def test_a_file_behind_a_final_release_is_withdrawn_only_when_confirmed(
+        home: Home, provisional: bool) -> None:
+    """1 of 11 files (under the 10 % guard): a provisional release lets it go; a final one
+    holds it, and the night's other withdrawals with it, until the operator confirms."""
+    paths = [put(home, f"f{i}.csv", meetings(10 + i, month=i + 1)) for i in range(11)]
+    night(home, 1)
+    filed = sha(paths[0].read_text(encoding="utf-8"))
+    _released(home, 1, [filed], provisional=provisional)
+    paths[0].unlink()
+    result = night(home, 2)
+    if provisional:
+        assert [f.original_path for f in result.withdrawn] == ["f0.csv"]
+        assert result.pending_withdrawals == []
+        return
+    assert [f.original_path for f in result.pending_withdrawals] == ["f0.csv"]
+    assert "ham_yen 2024 r1" in result.pending_withdrawals[0].reason
+    assert result.withdrawn == [] and len(raw_shas(home)) == 11, "nothing withdrawn"
+    confirmed = night(home, 3, accept_withdrawals=True)
+    assert [f.original_path for f in confirmed.withdrawn] == ["f0.csv"]
+    assert filed not in raw_shas(home)
