@@ -95,10 +95,16 @@ def _shown(browser, text: str, timeout: float = 60) -> None:
     WebDriverWait(browser, timeout).until(lambda b: text in b.page_source)
 
 
-def _article(browser, name: str):
+def _article(browser, name: str, timeout: float = 60):
+    """The file's card, once the page the form was posted to shows it (polling, bounded: on
+    a loaded machine the response arrives after the click returns)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    return browser.find_element(By.CSS_SELECTOR, f'article[data-name="{name}"]')
+    selector = (By.CSS_SELECTOR, f'article[data-name="{name}"]')
+    return WebDriverWait(browser, timeout).until(
+        expected_conditions.presence_of_element_located(selector))
 
 
 def test_refused_without_login(server):
