@@ -106,14 +106,11 @@ class Settings(BaseSettings):
     failpoint_dir: Path | None = Field(
         None, description="Tests only: where a failpoint signals and waits (FIFOs).")
 
-    @field_validator("failpoint", mode="before")
+    @field_validator("failpoint", "duckdb_threads", "dbt_threads", "ingest_workers",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("duckdb_threads", "dbt_threads", "ingest_workers", mode="before")
-    @classmethod
-    def _blank_number_is_unset(cls, value):
+        """``BCD35_X=`` (set, but empty) means unset, as the code before it read it."""
         return None if isinstance(value, str) and not value.strip() else value
 
     def secret(self, name: str) -> str | None:
