@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bcd35.config import Home, code_version
-from bcd35.publish import fingerprint_path, manifest_path
 from bcd35.release import sha256_file
+from bcd35.warehouse import fingerprint_path, manifest_path
 
 MANIFEST = "BACKUP.json"
 TREES = ("inbox", "originals", "raw", "quarantine", "releases", "reference")

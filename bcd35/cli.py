@@ -158,7 +158,7 @@ def files_summary(home: Home, files: dict) -> str:
 
 
 def _print_warnings(home: Home) -> None:
-    from bcd35.publish import published_build, read_manifest
+    from bcd35.warehouse import published_build, read_manifest
 
     build = published_build(home)
     warnings = read_manifest(build)["validation"]["warnings"] if build else []
@@ -340,20 +340,21 @@ def cmd_down(args: argparse.Namespace) -> int:
 def cmd_rollback(args: argparse.Namespace) -> int:
     from bcd35.lock import HomeBusy, writer_lock
     from bcd35.outcomes import Outcome
-    from bcd35.publish import PublishRefused, published_build, rollback
+    from bcd35.warehouse import PublishRefused, backend
 
     home = _home(args)
     try:
         with writer_lock(home, "bcd35 rollback", wait=args.wait):
-            before = published_build(home)
-            after = rollback(home)
+            warehouse = backend()
+            before = warehouse.published_id(home)
+            after = warehouse.rollback(home)
     except HomeBusy as exc:
         print(f"BẬN / BUSY: {exc}", file=sys.stderr)
         return int(Outcome.LOCKED)
     except PublishRefused as exc:
         print(f"TỪ CHỐI / REFUSED: {exc}", file=sys.stderr)
         return 2
-    print(f"Rolled back: {before.name if before else '-'} → {after.name}")
+    print(f"Rolled back: {before or '-'} → {after}")
     return 0
 
 

@@ -121,8 +121,9 @@ def build_docs(home: Home) -> Path:
     The catalog (column types) is read from a private copy of the published build, so the
     docs never hold a lock on the file analysts and the nightly run use.
     """
-    from bcd35.build import dbt_command, dbt_env
     from bcd35.ingest import ensure_raw_schemas
+    from bcd35.warehouse.dbt import dbt_command
+    from bcd35.warehouse.duckdb import DuckDBWarehouse
 
     home.ensure()
     ensure_raw_schemas(home)  # dbt parses the sources' read_parquet globs
@@ -137,7 +138,8 @@ def build_docs(home: Home) -> Path:
         extra = ["--empty-catalog"]  # lineage and descriptions only
     command = dbt_command(home, "docs", "generate", *extra)
     command[command.index("--target-path") + 1] = str(docs_dir)
-    proc = subprocess.run(command, env=dbt_env(home, catalog_db, committee_code()),
+    proc = subprocess.run(command, env=DuckDBWarehouse().dbt_env(home, catalog_db,
+                                                               committee_code()),
                           capture_output=True, text=True, check=False)
     catalog_db.unlink(missing_ok=True)
     if proc.returncode != 0 or not (docs_dir / "index.html").exists():

@@ -35,7 +35,7 @@ from bcd35.constants import NIGHTLY_DAG_ID
 from bcd35.ingest import registry
 from bcd35.ingest.quarantine import shown
 from bcd35.lock import is_held
-from bcd35.publish import data_docs_dir, published_build, read_manifest
+from bcd35.warehouse import backend, data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
 PLAIN_WIDTH = 160  # columns when stdout is not a terminal
@@ -177,7 +177,7 @@ def _table(title: str, *columns: str) -> Table:
 def _data_docs_of_build(home: Home, build_id: str | None) -> str | None:
     if not build_id:
         return None
-    index = data_docs_dir(home.builds / f"{build_id}.duckdb") / "index.html"
+    index = data_docs_dir(backend().stem(home, build_id)) / "index.html"
     return str(index) if index.exists() else None
 
 

@@ -80,7 +80,7 @@ def bcd35_nightly():
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from bcd35 import nightly
-        from bcd35.build import BuildFailed
+        from bcd35.warehouse import BuildFailed
 
         try:
             return nightly.build(_home(), _run_id())

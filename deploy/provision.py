@@ -8,7 +8,7 @@ cluster of ``make test-distributed``), as the PostgreSQL superuser:
 - role ``airflow`` and database ``airflow``: the Airflow metadata and the Celery results;
 - role ``bcd35_builder`` and database ``bcd35``: the warehouse, written by the nightly run;
 - role ``bcd35_analyst``: reads the published schemas of ``bcd35`` only
-  (``bcd35.distributed.warehouse.provision_warehouse``).
+  (``bcd35.warehouse.postgres.provision_warehouse``).
 
 Settings, from the environment: ``POSTGRES_HOST`` (postgres), ``POSTGRES_PORT`` (5432),
 ``POSTGRES_USER`` (postgres), ``POSTGRES_PASSWORD``, ``AIRFLOW_DB_PASSWORD``,
@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bcd35.distributed.warehouse import provision_warehouse
+from bcd35.warehouse.postgres import provision_warehouse
 from deploy.secrets import passwords_from_env
 
 AIRFLOW_DATABASE = "airflow"

@@ -46,7 +46,7 @@ def _q(name: str) -> str:
 def connection_string() -> str:
     """SQLAlchemy URL of the warehouse; the password stays a ``${…}`` reference that GX
     substitutes from the environment, so it is never part of GX's stored configuration."""
-    from bcd35.warehouse_pg import PgTarget
+    from bcd35.warehouse.postgres import PgTarget
 
     t = PgTarget.from_env()
     password = ":${BCD35_PG_PASSWORD}" if t.password else ""

@@ -25,8 +25,8 @@ def default_years(now: datetime | None = None) -> list[int]:
 
 def years_with_figures(home: Home, years: list[int], committee: str | None = None) -> list[int]:
     """Those of ``years`` for which the published build has annual KPIs."""
-    from bcd35.publish import published_build
     from bcd35.report.kpis import read_annual_kpis
+    from bcd35.warehouse import published_build
 
     build = published_build(home)
     if build is None:
@@ -42,8 +42,8 @@ def write_reports(home: Home, years: list[int] | None = None) -> dict[str, list]
     :class:`bcd35.report.ReportRefused` when the published build may not be reported from.
     """
     from bcd35.partitions import withheld_of
-    from bcd35.publish import published_build, read_manifest
     from bcd35.report import write_report
+    from bcd35.warehouse import published_build, read_manifest
 
     asked = sorted(set(years or default_years()))
     todo = years_with_figures(home, asked)

@@ -18,7 +18,6 @@ from pathlib import Path
 from bcd35 import runs
 from bcd35.config import Home, committee_code
 from bcd35.partitions import withheld_of
-from bcd35.publish import published_build, read_manifest
 from bcd35.report.audit_pack import write_audit_pack
 from bcd35.report.charts import CHARTS, write_charts
 from bcd35.report.document import write_docx
@@ -26,6 +25,7 @@ from bcd35.report.html import PAGE_NAME, TEMPLATES_FOLDER, copy_templates, write
 from bcd35.report.kpis import ReportData, read_report_data
 from bcd35.report.stamp import Stamp, draft
 from bcd35.report.writers import write_csv, write_json, write_xlsx
+from bcd35.warehouse import published_build, read_manifest
 
 
 class ReportRefused(RuntimeError):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bcd35.config import EXPECTATIONS_DIR, Home
 from bcd35.hashing import sha256_of
-from bcd35.publish import data_docs_dir
+from bcd35.warehouse import data_docs_dir
 
 STATUS_TEXT = {
     "passed": "ĐẠT / passed",

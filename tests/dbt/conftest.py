@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from bcd35.warehouse_pg import PgTarget
+from bcd35.warehouse.postgres import PgTarget
 
 REPO = Path(__file__).resolve().parents[2]
 BCD35 = str(Path(sys.executable).with_name("bcd35"))

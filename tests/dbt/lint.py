@@ -25,13 +25,13 @@ SCORE_RULES = "tests.dbt.score_rules"
 
 
 def lint_env(workdir: Path) -> dict[str, str]:
-    from bcd35.build import dbt_env
+    from bcd35.warehouse.duckdb import DuckDBWarehouse
     from bcd35.config import resolve_home
     from bcd35.ingest import ensure_raw_schemas
 
     home = resolve_home(workdir / "home").ensure()
     ensure_raw_schemas(home)
-    env = dbt_env(home, home.builds / "lint.duckdb", "ham_yen")
+    env = DuckDBWarehouse().dbt_env(home, home.builds / "lint.duckdb", "ham_yen")
     env["BCD35_PSEUDONYM_KEY"] = "lint-only-key"
     return env
 

@@ -34,7 +34,7 @@ NEW_FILE = ("\ufeffNgày;Tên hội nghị;Loại hội nghị;Đơn vị tổ c
 # --- helpers --------------------------------------------------------------------------------
 
 def connect(cluster, role: str = "builder"):
-    from bcd35.distributed.warehouse import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
+    from bcd35.warehouse.postgres import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
 
     user, password = {"builder": (BUILDER_ROLE, cluster.secrets.warehouse_password),
                       "analyst": (ANALYST_ROLE, cluster.secrets.analyst_password)}[role]

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from bcd35.build import build_candidate
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 from bcd35.config import PSEUDONYM_KEY_ENV, resolve_home
 from bcd35.dbt_plugin import pseudonym
 from bcd35.vietnamese import normalize_key
@@ -84,7 +84,8 @@ def test_a_new_key_changes_every_pseudonym(home_copy: Path, monkeypatch):
     home = resolve_home(home_copy)
     before = pseudonyms(published_target(home_copy))
     monkeypatch.setenv(PSEUDONYM_KEY_ENV, "a-different-key-from-configuration")
-    after = pseudonyms(build_candidate(home, "rekeyed", "ham_yen").path)
+    DuckDBWarehouse().write_candidate(home, "rekeyed", "ham_yen")
+    after = pseudonyms(home.builds / "rekeyed.duckdb")
     assert len(after) == len(before) == 873 + 6
     assert len(set(after)) == len(set(before))  # same people, same grouping
     assert set(after).isdisjoint(before)

@@ -20,6 +20,7 @@ import pytest
 
 from bcd35.config import resolve_home
 from bcd35.release import RELEASE_FILE, file_hashes, is_read_only, list_releases, sha256_file
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 from tests.support import FIXTURES, bcd35, published_target, tree_digest
 
 YEAR = 2024
@@ -112,9 +113,7 @@ def test_release_is_unchanged_by_nights_the_annual_dag_rollback_and_pruning(home
     assert draft["build_id"] != released["build_id"]  # the draft moved on; the release did not
     rollback = bcd35(home, "rollback")
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
-    from bcd35.publish import prune
-
-    removed = prune(resolve_home(home), keep=0, keep_failed=0)
+    removed = DuckDBWarehouse().prune(resolve_home(home), keep=0, keep_failed=0)
     assert removed  # the retracted build of the night is gone; the release does not need it
 
     assert tree_digest(first) == frozen

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bcd35.config import DAGS_DIR, REPO_ROOT
 from bcd35.constants import TIMEZONE, WAREHOUSE_POOL
-from bcd35.distributed.warehouse import BUILDER_ROLE, WAREHOUSE_DATABASE
+from bcd35.warehouse.postgres import BUILDER_ROLE, WAREHOUSE_DATABASE
 from deploy import secrets as secrets_mod
 from deploy.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
 from tests.harness.rest import AirflowClient

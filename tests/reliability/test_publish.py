@@ -21,14 +21,8 @@ import duckdb
 import pytest
 
 from bcd35.config import Home
-from bcd35.publish import (
-    KEEP_PUBLISHED,
-    PublishRefused,
-    manifest_path,
-    publish,
-    published_build,
-    rollback,
-)
+from bcd35.warehouse import KEEP_PUBLISHED, PublishRefused, manifest_path, published_build
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 from tests.support import BCD35, FIXTURES, bcd35, mart_hashes, published_target
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
@@ -53,6 +47,15 @@ con = duckdb.connect(path, read_only=True)
 print(json.dumps({"before": last, "after": con.sql(query).fetchone()[0], "queries": n}),
       flush=True)
 """
+
+
+def publish(home: Home, build: Path) -> str:
+    """The publish stage of a night, for a build file made by hand (a copy)."""
+    return DuckDBWarehouse().publish(home, "test-publish", build.stem)
+
+
+def rollback(home: Home) -> Path:
+    return home.builds / f"{DuckDBWarehouse().rollback(home)}.duckdb"
 
 
 def _env(**extra: str) -> dict[str, str]:

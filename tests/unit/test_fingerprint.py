@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bcd35 import fingerprint, nightly
+from bcd35 import fingerprint
 from bcd35.config import DBT_PROJECT_DIR, Home
 from bcd35.fingerprint import build_fingerprint
-from bcd35.publish import manifest_path
+from bcd35.warehouse import manifest_path
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 
 RAW = "meeting_log/" + "a" * 64 + ".parquet"
 
@@ -97,8 +98,8 @@ def _published(home: Home, manifest: dict) -> None:
 def test_only_a_validated_published_build_of_the_same_inputs_is_current(
         home: Home, manifest: dict, current: str | None) -> None:
     _published(home, manifest)
-    assert nightly._current_build(home, "F") == current
+    assert DuckDBWarehouse().unchanged_since(home, "F") == current
 
 
 def test_nothing_published_nothing_current(home: Home) -> None:
-    assert nightly._current_build(home, "F") is None
+    assert DuckDBWarehouse().unchanged_since(home, "F") is None

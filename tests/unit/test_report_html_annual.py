@@ -47,7 +47,7 @@ def test_a_build_that_failed_validation_is_refused(tmp_path):
 
 def test_a_withheld_year_is_not_rewritten_and_says_why(tmp_path):
     """The DAG says what `bcd35 run` said: the withheld year keeps its last report."""
-    from bcd35.publish import published_build, read_manifest, write_manifest
+    from bcd35.warehouse import published_build, read_manifest, write_manifest
 
     home = make_home(tmp_path / "home")
     assert write_reports(home, [2024])["written"]

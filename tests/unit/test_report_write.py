@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from bcd35.config import Home
-from bcd35.publish import write_manifest
+from bcd35.warehouse import write_manifest
 from bcd35.report import ReportRefused, write_report
 from bcd35.report.table import render_kpi_table
 

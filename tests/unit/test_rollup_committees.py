@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bcd35.build import COMMITTEE_COLUMNS, dbt_env, write_committees_for_dbt
+from bcd35.warehouse.dbt import COMMITTEE_COLUMNS, write_committees_for_dbt
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 from bcd35.config import Home
 
 
@@ -39,9 +40,9 @@ def test_committees_file_is_completed_validated_and_deduplicated(tmp_path: Path)
 def test_dbt_env_limits_duckdb_and_respects_overrides(tmp_path: Path, monkeypatch) -> None:
     home = Home(tmp_path)
     monkeypatch.delenv("BCD35_DUCKDB_MEMORY_LIMIT", raising=False)
-    env = dbt_env(home, tmp_path / "c.duckdb", "ham_yen")
+    env = DuckDBWarehouse().dbt_env(home, tmp_path / "c.duckdb", "ham_yen")
     assert env["BCD35_DUCKDB_MEMORY_LIMIT"] == "2GB"
     assert int(env["BCD35_DUCKDB_THREADS"]) >= 1 and int(env["BCD35_DBT_THREADS"]) >= 1
     assert Path(env["BCD35_COMMITTEES_CSV"]).is_file()
     monkeypatch.setenv("BCD35_DUCKDB_MEMORY_LIMIT", "1GB")
-    assert dbt_env(home, tmp_path / "c.duckdb", "ham_yen")["BCD35_DUCKDB_MEMORY_LIMIT"] == "1GB"
+    assert DuckDBWarehouse().dbt_env(home, tmp_path / "c.duckdb", "ham_yen")["BCD35_DUCKDB_MEMORY_LIMIT"] == "1GB"

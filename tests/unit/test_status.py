@@ -17,7 +17,7 @@ from bcd35 import runs
 from bcd35.cli import main
 from bcd35.config import Home
 from bcd35.ingest import registry
-from bcd35.publish import write_manifest
+from bcd35.warehouse import write_manifest
 from bcd35.status import (
     Schedule,
     duration,
