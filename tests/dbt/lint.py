@@ -25,9 +25,9 @@ SCORE_RULES = "tests.dbt.score_rules"
 
 
 def lint_env(workdir: Path) -> dict[str, str]:
-    from bcd35.warehouse.duckdb import DuckDBWarehouse
     from bcd35.config import resolve_home
     from bcd35.ingest import ensure_raw_schemas
+    from bcd35.warehouse.duckdb import DuckDBWarehouse
 
     home = resolve_home(workdir / "home").ensure()
     ensure_raw_schemas(home)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from bcd35.warehouse_pg import build_postgres, dbt_env_pg, load_raw
 
 from bcd35.config import resolve_home
 from bcd35.dbt_plugin import pseudonym
-from bcd35.warehouse_pg import build_postgres, dbt_env_pg, load_raw
 
 pytestmark = pytest.mark.postgres
 

@@ -468,9 +468,10 @@ def test_faulty_build_fails_the_audit_on_postgres_and_is_never_published(
         cluster, warehouse_env, tmp_path, monkeypatch):
     import shutil
 
+    from bcd35.distributed import warehouse
+
     from bcd35 import nightly
     from bcd35.config import resolve_home
-    from bcd35.distributed import warehouse
 
     fixtures = REPO / "tests" / "fixtures" / "e2e"
     home = resolve_home(tmp_path / "home")

@@ -10,10 +10,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from bcd35.warehouse.duckdb import DuckDBWarehouse
 from bcd35.config import PSEUDONYM_KEY_ENV, resolve_home
 from bcd35.dbt_plugin import pseudonym
 from bcd35.vietnamese import normalize_key
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 from tests.support import published_target
 
 

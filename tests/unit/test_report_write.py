@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from bcd35.config import Home
-from bcd35.warehouse import write_manifest
 from bcd35.report import ReportRefused, write_report
 from bcd35.report.table import render_kpi_table
+from bcd35.warehouse import write_manifest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "report" / "report_data_2024.json"
 BUILD_ID = "20250101T000000Z_unit"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from bcd35.config import Home
 from bcd35.warehouse.dbt import COMMITTEE_COLUMNS, write_committees_for_dbt
 from bcd35.warehouse.duckdb import DuckDBWarehouse
-from bcd35.config import Home
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -45,4 +45,5 @@ def test_dbt_env_limits_duckdb_and_respects_overrides(tmp_path: Path, monkeypatc
     assert int(env["BCD35_DUCKDB_THREADS"]) >= 1 and int(env["BCD35_DBT_THREADS"]) >= 1
     assert Path(env["BCD35_COMMITTEES_CSV"]).is_file()
     monkeypatch.setenv("BCD35_DUCKDB_MEMORY_LIMIT", "1GB")
-    assert DuckDBWarehouse().dbt_env(home, tmp_path / "c.duckdb", "ham_yen")["BCD35_DUCKDB_MEMORY_LIMIT"] == "1GB"
+    env = DuckDBWarehouse().dbt_env(home, tmp_path / "c.duckdb", "ham_yen")
+    assert env["BCD35_DUCKDB_MEMORY_LIMIT"] == "1GB"

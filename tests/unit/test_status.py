@@ -17,7 +17,6 @@ from bcd35 import runs
 from bcd35.cli import main
 from bcd35.config import Home
 from bcd35.ingest import registry
-from bcd35.warehouse import write_manifest
 from bcd35.status import (
     Schedule,
     duration,
@@ -27,6 +26,7 @@ from bcd35.status import (
     print_status,
     render_status,
 )
+from bcd35.warehouse import write_manifest
 
 BUILD = "20240601T183100Z_abcdef12"
 LONG_NAME = "thu_muc_cua_van_phong/so_theo_doi_hoi_nghi_quy_4_nam_2024_ban_sua_lan_thu_hai.xlsx"
