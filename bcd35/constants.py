@@ -19,3 +19,9 @@ WAREHOUSE_POOL = "bcd35_warehouse"
 
 #: The asset the nightly DAG updates when it publishes; the annual-report DAG is scheduled on it.
 PUBLISHED_WAREHOUSE_URI = "bcd35://warehouse/published"
+
+# the PostgreSQL warehouse (docs/production.md#the-postgresql-warehouse): its database, the
+# role that builds it and the read-only role analysts use
+WAREHOUSE_DATABASE = "bcd35"
+BUILDER_ROLE = "bcd35_builder"
+ANALYST_ROLE = "bcd35_analyst"

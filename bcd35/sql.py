@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bcd35.config import Home, committee_code, resolve_home
+from bcd35.constants import ANALYST_ROLE
+from bcd35.settings import settings
 
 SHELL_SETUP: tuple[str, ...] = (
     "SET enable_external_access = false;",
@@ -105,9 +107,30 @@ def shell_command(home: Home, extra_args: Sequence[str] = (),
     return [*args, *extra_args, str(path)]
 
 
+def psql_command(extra_args: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """``psql`` as the read-only analyst role on the PostgreSQL warehouse (the settings'
+    host, port and database; the analyst's password in the child's environment only), and
+    that environment. The role's sessions are read-only by default
+    (docs/production.md#the-postgresql-warehouse)."""
+    psql = shutil.which("psql")
+    if psql is None:
+        raise FileNotFoundError("psql is not installed (apt-get install postgresql-client)")
+    current = settings()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(PGPASSWORD=current.secret("analyst_password") or "",
+               PGAPPNAME="bcd35-analyst", PGOPTIONS="-c search_path=marts,reference,audit")
+    return [psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", current.pg_host, "-p",
+            str(current.pg_port), "-U", ANALYST_ROLE, "-d", current.pg_database,
+            *extra_args], env
+
+
 def open_shell(home: Home) -> int:
-    """Open an interactive analyst session on the published warehouse; returns its exit code."""
+    """Open an interactive analyst session on the published warehouse (DuckDB's shell on
+    the embedded warehouse, psql as the analyst role on PostgreSQL); returns its exit code."""
     try:
+        if settings().warehouse == "postgres":
+            command, env = psql_command()
+            return subprocess.call(command, env=env)
         command = shell_command(home)
     except (NoPublishedWarehouse, FileNotFoundError) as exc:
         print(exc, file=sys.stderr)

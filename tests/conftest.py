@@ -37,3 +37,16 @@ def home_copy(demo_home, tmp_path) -> Path:
     target = tmp_path / "home"
     shutil.copytree(demo_home, target, symlinks=True)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A PostgreSQL server provisioned as production is; a database per home
+    (``pg_server.database(name)``). No server binaries: the tests fail (never skip)."""
+    from tests.harness.warehouse_pg import PgServer
+
+    server = PgServer.start(tmp_path_factory.mktemp("pg") / "server")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -24,10 +24,13 @@ class Done:
     stderr: str
 
 
-def bcd35(home: Path, *args: str) -> Done:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
-    proc = subprocess.run([BCD35, *args, "--home", str(home)], env=env, capture_output=True,
-                          text=True, timeout=900)
+def bcd35(home: Path, *args: str, env: dict[str, str] | None = None,
+          stdin: str | None = None) -> Done:
+    """The CLI in a clean environment (no AIRFLOW_*/BCD35_* of the test process), plus
+    ``env`` (an engine's settings, say)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    proc = subprocess.run([BCD35, *args, "--home", str(home)], env={**clean, **(env or {})},
+                          capture_output=True, text=True, timeout=900, input=stdin)
     return Done(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -58,3 +61,27 @@ def tree_digest(path: Path) -> dict[str, str]:
 def kpis(report_dir: Path, year: int) -> dict:
     doc = json.loads((report_dir / f"kpi_{year}.json").read_text(encoding="utf-8"))
     return {k["code"]: k["value"] for k in doc["kpis"]}
+
+
+def run_annual_report_dag(home: Path, years: list[int], env: dict[str, str] | None = None,
+                          ) -> subprocess.CompletedProcess:
+    """The real annual-report DAG, once, through Airflow's DAG test runner (own process: Airflow
+    reads its configuration from the environment at import)."""
+    from bcd35.config import resolve_home
+    from bcd35.orchestrate import airflow_env, prepare
+
+    prepare(resolve_home(home))
+    extra = env or {}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env.update(airflow_env(resolve_home(home)))
+    env.update(extra)
+    script = (
+        "import sys, json\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        "from bcd35.config import DAGS_DIR\n"
+        "bag = DagBag(dag_folder=str(DAGS_DIR / 'bcd35_annual_report.py'))\n"
+        "assert not bag.import_errors, bag.import_errors\n"
+        "run = bag.dags['bcd35_annual_report'].test(run_conf={'years': json.loads(sys.argv[1])})\n"
+        "print('STATE', run.state)\n")
+    return subprocess.run([sys.executable, "-c", script, json.dumps(years)], env=env,
+                          capture_output=True, text=True, timeout=600)

@@ -47,6 +47,7 @@ from bcd35.audit import AuditResult
 from bcd35.audit.postgres import audit_candidate_pg
 from bcd35.audit.tables import write_postgres
 from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home
+from bcd35.constants import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
 from bcd35.ingest.kinds import KINDS, Kind
 from bcd35.partitions import (
     PUBLISHED_PARTITIONS,
@@ -63,9 +64,6 @@ from bcd35.warehouse.errors import BuildFailed, PublishRefused, SwapTimedOut
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_DATABASE = "bcd35"
-BUILDER_ROLE = "bcd35_builder"
-ANALYST_ROLE = "bcd35_analyst"
 OPS_SCHEMA = "bcd35_ops"
 RAW_SCHEMA = "raw"
 # dbt's schemas (dbt_project.yml: seeds → reference, then the model folders)

@@ -1,19 +1,23 @@
-"""The same dbt models on a real PostgreSQL: raw Parquet loaded into the raw schema, then
-`dbt build --target postgres` (seeds, models, contracts, data tests and unit tests)."""
+"""The same dbt models on a real PostgreSQL: a night of the demo home with
+``BCD35_WAREHOUSE=postgres`` (raw Parquet loaded into the raw schema, `dbt build --target
+postgres` with seeds, models, contracts, data and unit tests, the audit, the publish) gives
+the same marts as the DuckDB night of the same home."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from bcd35.warehouse_pg import build_postgres, dbt_env_pg, load_raw
 
-from bcd35.config import resolve_home
+from bcd35.config import pseudonym_key, resolve_home
 from bcd35.dbt_plugin import pseudonym
+from bcd35.warehouse.postgres import load_raw
+from tests.support import bcd35
 
 pytestmark = pytest.mark.postgres
 
@@ -21,14 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def pg_build(published_home, postgres):
-    home = resolve_home(published_home)
+def pg_build(published_home, pg_server, tmp_path_factory):
+    """The demo home's night again, on PostgreSQL (its own database)."""
+    home = tmp_path_factory.mktemp("pg_night") / "home"
+    shutil.copytree(published_home, home, symlinks=True)
+    env = pg_server.database("pg_night")
     started = time.monotonic()
-    proc = build_postgres(home, postgres)
+    run = bcd35(home, "run", env=env)
     elapsed = time.monotonic() - started
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    print(f"\nPostgreSQL load + dbt build: {elapsed:.1f} s")
-    return home, postgres
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    print(f"\nPostgreSQL night (load, dbt build, audit, publish): {elapsed:.1f} s")
+    return resolve_home(home), pg_server.target("pg_night")
 
 
 def _pg_rows(target, sql: str) -> list[tuple]:
@@ -95,7 +102,7 @@ def test_same_pseudonyms_on_both_warehouses(pg_build):
     sql = "select recipient_name from marts.fct_commendations order by 1"
     assert _pg_rows(target, sql) == _duck_rows(home, sql)
     # and both equal the Python definition (bcd35.dbt_plugin.pseudonym) for the same key
-    key = dbt_env_pg(home, target, "ham_yen")["BCD35_PSEUDONYM_KEY"].encode()
+    key = pseudonym_key(home)
     assert all(p.startswith("p_") and len(p) == 18 for _, p in pg)
     with contextlib.closing(target.connect(
             options=f"-c bcd35.pseudonym_key={key.decode()}")) as conn, conn.cursor() as cur:
@@ -106,7 +113,7 @@ def test_same_pseudonyms_on_both_warehouses(pg_build):
 
 def test_the_key_is_never_in_sql_or_logs(pg_build):
     home, target = pg_build
-    key = dbt_env_pg(home, target, "ham_yen")["BCD35_PSEUDONYM_KEY"]
+    key = pseudonym_key(home).decode()
     for path in (home.dbt / "target_postgres").rglob("*"):
         if path.is_file() and path.suffix in (".sql", ".json", ".txt"):
             assert key not in path.read_text(errors="replace"), path

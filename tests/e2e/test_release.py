@@ -21,30 +21,10 @@ import pytest
 from bcd35.config import resolve_home
 from bcd35.release import RELEASE_FILE, file_hashes, is_read_only, list_releases, sha256_file
 from bcd35.warehouse.duckdb import DuckDBWarehouse
-from tests.support import FIXTURES, bcd35, published_target, tree_digest
+from tests.support import FIXTURES, bcd35, published_target, run_annual_report_dag, tree_digest
 
 YEAR = 2024
 COMMITTEE = "ham_yen"
-
-
-def run_annual_report_dag(home: Path, years: list[int]) -> subprocess.CompletedProcess:
-    """The real annual-report DAG, once, through Airflow's DAG test runner (own process: Airflow
-    reads its configuration from the environment at import)."""
-    from bcd35.orchestrate import airflow_env, prepare
-
-    prepare(resolve_home(home))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
-    env.update(airflow_env(resolve_home(home)))
-    script = (
-        "import sys, json\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        "from bcd35.config import DAGS_DIR\n"
-        "bag = DagBag(dag_folder=str(DAGS_DIR / 'bcd35_annual_report.py'))\n"
-        "assert not bag.import_errors, bag.import_errors\n"
-        "run = bag.dags['bcd35_annual_report'].test(run_conf={'years': json.loads(sys.argv[1])})\n"
-        "print('STATE', run.state)\n")
-    return subprocess.run([sys.executable, "-c", script, json.dumps(years)], env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
