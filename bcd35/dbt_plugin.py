@@ -1,7 +1,7 @@
 """dbt-duckdb plugin: registers the keyed-hash pseudonymisation function on each connection.
 
 Configured in ``dbt_project/profiles.yml``. The key comes from ``$BCD35_PSEUDONYM_KEY``, which
-``bcd35.build`` sets from the home's configuration for the dbt process only.
+``bcd35.warehouse.dbt`` sets from the home's configuration for the dbt process only.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Plugin(BasePlugin):
         key = os.environ.get(PSEUDONYM_KEY_ENV)
         if not key:
             raise RuntimeError(
-                f"{PSEUDONYM_KEY_ENV} is not set: run dbt through `bcd35 run` (bcd35.build), "
+                f"{PSEUDONYM_KEY_ENV} is not set: run dbt through `bcd35 run` (bcd35.warehouse), "
                 "which reads the key from the home's configuration."
             )
         key_bytes = key.encode()

@@ -66,8 +66,6 @@ class Settings(BaseSettings):
         "2s", description="How long a publish waits for an analyst's lock per attempt.")
     pg_swap_attempts: int = Field(
         12, description="How many times a publish tries the schema swap before it fails.")
-    pg_skip_unchanged: bool = Field(
-        True, description="Skip the build when nothing it depends on changed (PostgreSQL).")
     warehouse_password: SecretStr | None = Field(
         None, description="Password of the builder role, for `provision` (production).")
     analyst_password: SecretStr | None = Field(

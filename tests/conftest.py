@@ -17,6 +17,10 @@ os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL server binaries (initdb)")
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
     """One night over the demo inbox, run once per session with the real CLI; tests that

@@ -163,11 +163,6 @@ def _failed_rows(result: dict, df: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _rows_of(rows: list[dict], spec: SuiteSpec, meta: dict,
-             file_names: dict[str, str]) -> list[str]:
-    return row_lines(spec, meta, rows[:MAX_ROWS_PER_FAILURE], len(rows), file_names)
-
-
 def partitions_of(rows: list[dict], spec: SuiteSpec, meta: dict,
                   file_names: dict[str, str]) -> list[dict]:
     """Per committee and year of the failed rows: how many, and the first one told."""
@@ -185,8 +180,11 @@ def _scope(rows: list[dict]) -> list[list] | None:
     return None if found is None else [list(p) for p in sorted(found)]
 
 
-def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
-              file_names: dict[str, str]) -> tuple[list[CheckOutcome], list[CheckFailure]]:
+def run_checkpoint(context, spec: SuiteSpec, batch_definition, result_format: dict,
+                   batch_parameters: dict | None = None):
+    """The suite ``spec`` on one batch, through a GX checkpoint (Data Docs updated when the
+    context has a site); the validation result of the suite. Both engines run their suites
+    here; only the batch differs (a pandas frame, or a PostgreSQL table or query)."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -194,44 +192,56 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
     if len(suite.expectations) != len(spec.document["expectations"]):
         raise ValueError(f"suite {spec.name}: some expectations are invalid (see the GX log)")
     suite = context.suites.add(suite)
-    asset = context.data_sources.add_pandas(spec.name).add_dataframe_asset(spec.name)
-    batch_definition = asset.add_batch_definition_whole_dataframe(spec.name)
     definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
-    )
+        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
     actions = [UpdateDataDocsAction(name="data_docs")] if context.get_site_names() else []
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name=spec.name, validation_definitions=[definition], actions=actions,
-        result_format={"result_format": "COMPLETE"},
-    ))
-    run = checkpoint.run(batch_parameters={"dataframe": df})
+        result_format=result_format))
+    run = checkpoint.run(batch_parameters=batch_parameters)  # never raises: .success below
     [results] = run.run_results.values()
-    failures = []
-    outcomes = []
+    return results
+
+
+def outcomes_of(results, spec: SuiteSpec, file_names: dict[str, str],
+                failed_rows) -> tuple[list[CheckOutcome], list[CheckFailure]]:
+    """Every expectation's outcome, and a failure (its rows in the clerk's words, the
+    partitions they concern) for each that failed. ``failed_rows(result)`` gives the failed
+    rows as dicts and how many failed in all (an engine's way of returning them)."""
+    outcomes, failures = [], []
     for r in results.results:
         meta = r.expectation_config.meta or {}
-        bad = [] if r.success else _failed_rows(r.result, df)
+        check = meta.get("check", r.expectation_config.type)
+        bad, total = ([], 0) if r.success else failed_rows(r.result)
         outcomes.append(CheckOutcome(
-            suite=spec.name, check=meta.get("check", r.expectation_config.type),
-            blocking=spec.blocking, success=bool(r.success),
+            suite=spec.name, check=check, blocking=spec.blocking, success=bool(r.success),
             title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
-            partitions=partitions_of(bad, spec, meta, file_names),
-        ))
+            partitions=partitions_of(bad, spec, meta, file_names)))
         if r.success:
             continue
         failure = CheckFailure(
-            suite=spec.name,
-            check=meta.get("check", r.expectation_config.type),
-            blocking=spec.blocking,
+            suite=spec.name, check=check, blocking=spec.blocking,
             message_vi=meta.get("title_vi", r.expectation_config.type),
             message_en=meta.get("title_en", r.expectation_config.type),
-            rows=_rows_of(bad, spec, meta, file_names),
-            partitions=_scope(bad),
-        )
+            rows=row_lines(spec, meta, bad[:MAX_ROWS_PER_FAILURE], total, file_names),
+            partitions=_scope(bad))
         if r.exception_info and r.exception_info.get("raised_exception"):
             failure.rows.append(str(r.exception_info.get("exception_message")))
         failures.append(failure)
     return outcomes, failures
+
+
+def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
+              file_names: dict[str, str]) -> tuple[list[CheckOutcome], list[CheckFailure]]:
+    asset = context.data_sources.add_pandas(spec.name).add_dataframe_asset(spec.name)
+    results = run_checkpoint(context, spec, asset.add_batch_definition_whole_dataframe(spec.name),
+                             {"result_format": "COMPLETE"}, {"dataframe": df})
+
+    def failed_rows(result: dict) -> tuple[list[dict], int]:
+        rows = _failed_rows(result, df)
+        return rows, len(rows)
+
+    return outcomes_of(results, spec, file_names, failed_rows)
 
 
 def audit_candidate(candidate: Path, previous: Path | None = None,

@@ -17,9 +17,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, partitions_of
+from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, outcomes_of, run_checkpoint
 from bcd35.audit.gx import ephemeral_context, quiet
-from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.settings import settings
 
@@ -83,58 +82,20 @@ def _asset(datasource, spec: SuiteSpec, schemas: dict[str, str],
     return asset, _columns(engine, schema, table)
 
 
-def _rows_of(result: dict, spec: SuiteSpec, meta: dict,
-             file_names: dict[str, str]) -> list[str]:
+def _failed_rows(result: dict) -> tuple[list[dict], int]:
     rows = [dict(found) for found in (result.get("unexpected_index_list") or [])]
-    total = result.get("unexpected_count") or len(rows)
-    return row_lines(spec, meta, rows[:MAX_ROWS_PER_FAILURE], total, file_names)
+    return rows, result.get("unexpected_count") or len(rows)
 
 
 def _validate(context, datasource, spec: SuiteSpec, schemas: dict[str, str],
               previous_marts: str | None, engine, file_names: dict[str, str],
               ) -> tuple[list[CheckOutcome], list[CheckFailure]]:
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
-
-    suite = gx.ExpectationSuite(name=spec.name, expectations=spec.document["expectations"])
-    if len(suite.expectations) != len(spec.document["expectations"]):
-        raise ValueError(f"suite {spec.name}: some expectations are invalid (see the GX log)")
-    suite = context.suites.add(suite)
     asset, columns = _asset(datasource, spec, schemas, previous_marts, engine)
-    batch_definition = asset.add_batch_definition_whole_table(spec.name)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
-    actions = [UpdateDataDocsAction(name="data_docs")] if context.get_site_names() else []
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=spec.name, validation_definitions=[definition], actions=actions,
-        result_format={"result_format": "COMPLETE",
-                       "unexpected_index_column_names": columns,
-                       "return_unexpected_index_query": False},
-    ))
-    run = checkpoint.run()
-    [results] = run.run_results.values()
-    outcomes: list[CheckOutcome] = []
-    failures: list[CheckFailure] = []
-    for r in results.results:
-        meta = r.expectation_config.meta or {}
-        check = meta.get("check", r.expectation_config.type)
-        bad = [] if r.success else [dict(found) for found in
-                                    (r.result.get("unexpected_index_list") or [])]
-        outcomes.append(CheckOutcome(
-            suite=spec.name, check=check, blocking=spec.blocking, success=bool(r.success),
-            title_vi=meta.get("title_vi", ""), title_en=meta.get("title_en", ""),
-            partitions=partitions_of(bad, spec, meta, file_names)))
-        if r.success:
-            continue
-        failure = CheckFailure(
-            suite=spec.name, check=check, blocking=spec.blocking,
-            message_vi=meta.get("title_vi", r.expectation_config.type),
-            message_en=meta.get("title_en", r.expectation_config.type),
-            rows=_rows_of(r.result, spec, meta, file_names))
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            failure.rows.append(str(r.exception_info.get("exception_message")))
-        failures.append(failure)
-    return outcomes, failures
+    results = run_checkpoint(context, spec, asset.add_batch_definition_whole_table(spec.name),
+                             {"result_format": "COMPLETE",
+                              "unexpected_index_column_names": columns,
+                              "return_unexpected_index_query": False})
+    return outcomes_of(results, spec, file_names, _failed_rows)
 
 
 def audit_candidate_pg(schemas: dict[str, str], previous_marts: str | None = None,

@@ -1,4 +1,4 @@
-"""What a night's warehouse stages raise, on either engine (docs/operator.md#outcomes)."""
+"""What a night's warehouse stages raise, on either engine (docs/operator.md#exit-codes)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
     - DuckDB: the bcd35_pseudonym function is registered on each connection by the
       bcd35.dbt_plugin plugin with the key from the run's environment;
     - PostgreSQL: pgcrypto's hmac() with the key from the session setting
-      bcd35.pseudonym_key, which bcd35.warehouse_pg passes in the libpq startup options
+      bcd35.pseudonym_key, which bcd35.warehouse.postgres passes in the libpq startup options
       (PGOPTIONS), never in a statement.
     Both give the same pseudonym for the same key and name (tests/dbt/test_postgres.py).
 -#}

@@ -23,10 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 BCD35 = str(Path(sys.executable).with_name("bcd35"))
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "postgres: needs PostgreSQL server binaries (initdb)")
-
-
 def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
 

@@ -337,7 +337,7 @@ def test_twenty_concurrent_triggers(cluster):
 def warehouse_env(cluster, monkeypatch):
     for key, value in {**cluster.warehouse_env(), "BCD35_HOME": str(cluster.home),
                        "BCD35_PSEUDONYM_KEY": cluster.secrets.pseudonym_key,
-                       "BCD35_PG_SKIP_UNCHANGED": "0", "GX_ANALYTICS_ENABLED": "False"}.items():
+                       "BCD35_FORCE_BUILD": "1", "GX_ANALYTICS_ENABLED": "False"}.items():
         monkeypatch.setenv(key, value)
     from bcd35.config import resolve_home
 
@@ -346,7 +346,9 @@ def warehouse_env(cluster, monkeypatch):
 
 def test_switch_waits_for_running_analyst_queries_and_rebuilds_identically(
         cluster, warehouse_env):
-    from bcd35.distributed import warehouse
+    from bcd35.warehouse import postgres as engine
+
+    warehouse = engine.PostgresWarehouse()
 
     home = warehouse_env
     before = getattr(cluster, "mart_hashes_after_burst", None) or mart_hashes(cluster)
@@ -427,27 +429,27 @@ def test_switch_waits_for_running_analyst_queries_and_rebuilds_identically(
 
 
 def test_a_switch_that_never_gets_its_locks_leaves_the_last_good_build(cluster, warehouse_env):
-    from bcd35.distributed import warehouse
+    from bcd35.warehouse import postgres as engine
 
     fake = "20000101T000000Z_deadbeef"
     with contextlib.closing(connect(cluster)) as conn:
         with conn.cursor() as cur:
-            for layer in warehouse.LAYERS:
-                cur.execute(f'create schema "{warehouse.candidate_schema(fake, layer)}"')
+            for layer in engine.LAYERS:
+                cur.execute(f'create schema "{engine.candidate_schema(fake, layer)}"')
         conn.commit()
         current = rows(cluster, "select build_id from bcd35_ops.published")[0][0]
         analyst = connect(cluster, "analyst")
         with analyst.cursor() as cur:
             cur.execute("select count(*) from marts.mart_kpi_annual")  # holds its lock
-        with pytest.raises(warehouse.SwapTimedOut):
-            warehouse.swap(conn, fake, attempts=2)
+        with pytest.raises(engine.SwapTimedOut):
+            engine.swap(conn, fake, attempts=2)
         analyst.rollback()
         analyst.close()
         assert rows(cluster, "select build_id from bcd35_ops.published") == [(current,)]
         assert kpis_2024(cluster, role="analyst") == {k: float(v) for k, v in EXPECTED.items()}
         with conn.cursor() as cur:
-            for layer in warehouse.LAYERS:
-                cur.execute(f'drop schema "{warehouse.candidate_schema(fake, layer)}"')
+            for layer in engine.LAYERS:
+                cur.execute(f'drop schema "{engine.candidate_schema(fake, layer)}"')
         conn.commit()
 
 
@@ -464,11 +466,13 @@ FAULTS = {  # fixture → the blocking check it trips, and what the clerk is tol
 }
 
 
-def test_faulty_build_fails_the_audit_on_postgres_and_is_never_published(
+def test_faults_on_postgres_withhold_their_partition_and_keep_its_figures(
         cluster, warehouse_env, tmp_path, monkeypatch):
     import shutil
 
-    from bcd35.distributed import warehouse
+    from bcd35.warehouse import postgres as engine
+
+    warehouse = engine.PostgresWarehouse()
 
     from bcd35 import nightly
     from bcd35.config import resolve_home
@@ -480,45 +484,57 @@ def test_faulty_build_fails_the_audit_on_postgres_and_is_never_published(
         shutil.copy(fixtures / name, home.inbox / name)
     monkeypatch.setenv("BCD35_HOME", str(home.root))
     published_before = rows(cluster, "select build_id from bcd35_ops.published")
-    hashes_before = mart_hashes(cluster)
+    cluster.hashes_before_faults = mart_hashes(cluster)  # the rollback test returns to them
 
     run_id = "manual__faults"
     nightly.ingest(home, run_id)
     build_id = warehouse.build(home, run_id)
     # and a defect no inbox can cause: the candidate's mart disagrees with its staging
     with contextlib.closing(connect(cluster)) as conn, conn.cursor() as cur:
-        cur.execute(f"update {warehouse.candidate_schema(build_id, 'marts')}.mart_kpi_annual "
+        cur.execute(f"update {engine.candidate_schema(build_id, 'marts')}.mart_kpi_annual "
                     "set value = value + 1 where kpi_code = 'ban_tin_so_ky' and year = 2024")
         conn.commit()
-    with pytest.raises(nightly.AuditFailed) as failed:
-        warehouse.audit(home, run_id, build_id)
-    checks = set(failed.value.failed_checks)
+    audited = warehouse.audit(home, run_id, build_id)
+    # every fault is in Hàm Yên's records: its partitions are withheld, with the clerk's lines
+    withheld = audited["withheld"]
+    assert {(w["committee_code"], w["year"]) for w in withheld} >= {("ham_yen", 2024)}
+    checks = {check for w in withheld for check in w["checks"]}
     assert {check for check, _ in FAULTS.values()} | {"kpi_equals_recomputation"} <= checks
-    message = str(failed.value)
+    message = "\n".join(m for w in withheld for m in w["messages"])
     for _, named in FAULTS.values():
         assert named in message, named
     assert "ban_tin_so_ky" in message
-    with pytest.raises(warehouse.PublishRefused):
-        warehouse.publish(home, run_id, build_id)
-    assert rows(cluster, "select status from bcd35_ops.builds where build_id = %s",
-                [build_id]) == [("audit_failed",)]
-    assert rows(cluster, "select build_id from bcd35_ops.published") == published_before
-    assert mart_hashes(cluster) == hashes_before
+    assert warehouse.publish(home, run_id, build_id) == build_id
+    assert rows(cluster, "select build_id from bcd35_ops.published") == [(build_id,)]
+    with contextlib.closing(connect(cluster, "analyst")) as conn, conn.cursor() as cur:
+        cur.execute("select status, build_id from marts.published_partitions "
+                    "where committee_code = 'ham_yen' and year = 2024")
+        assert cur.fetchall() == [("withheld", published_before[0][0])]
+    # analysts keep the last good figures of the withheld partition
     assert kpis_2024(cluster, role="analyst") == {k: float(v) for k, v in EXPECTED.items()}
+    # and a build whose manifest says it failed is never published
+    manifest = warehouse.stem(home, build_id).with_suffix(".json")
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["validation"]["success"] = False
+    manifest.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(engine.PublishRefused):
+        warehouse.publish(home, run_id, build_id)
 
 
 def test_rollback_returns_analysts_to_the_previous_build(cluster, warehouse_env):
-    from bcd35.distributed import warehouse
+    from bcd35.warehouse import postgres as engine
+
+    warehouse = engine.PostgresWarehouse()
 
     current = rows(cluster, "select build_id from bcd35_ops.published")[0][0]
     [(previous,)] = rows(cluster, "select build_id from bcd35_ops.builds where status = "
                                   "'retired' order by published_at desc limit 1")
-    hashes = mart_hashes(cluster)
-    assert warehouse.rollback() == previous
+    hashes = getattr(cluster, "hashes_before_faults", None) or mart_hashes(cluster)
+    assert warehouse.rollback(warehouse_env) == previous
     assert warehouse.status()["published"] == previous
     assert rows(cluster, "select status from bcd35_ops.builds where build_id = %s",
                 [current]) == [("rolled_back",)]
-    assert mart_hashes(cluster) == hashes  # both builds had the same inputs
+    assert mart_hashes(cluster) == hashes  # the build before the faults, as it was
     assert kpis_2024(cluster, role="analyst") == {k: float(v) for k, v in EXPECTED.items()}
 
 

@@ -72,7 +72,7 @@ class LocalCluster:
                 f"@127.0.0.1:{self.pg.port}/{AIRFLOW_DATABASE}")
 
     def warehouse_env(self) -> dict[str, str]:
-        """What the nightly stages read to reach the warehouse (bcd35.warehouse_pg.PgTarget)."""
+        """What the nightly stages read to reach the warehouse (warehouse.postgres.PgTarget)."""
         return {
             "BCD35_WAREHOUSE": "postgres",
             "BCD35_PG_HOST": "127.0.0.1",

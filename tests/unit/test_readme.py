@@ -112,6 +112,10 @@ RUN_BY: dict[str, By] = {
     "bcd35 status": By((STATUS, STATUS_FAILED), "the real CLI"),
     "uv run bcd35 rollback --home /srv/bcd35": By((ROLLBACK,), "the real CLI after 9 builds"),
     "bcd35 rollback": By((ROLLBACK,), "the real CLI"),
+    "bcd35 sql": By(
+        ("tests/e2e/test_engines.py::test_the_analysts_shell_reads_and_cannot_write",),
+        "the real CLI on both engines: DuckDB's read-only shell, psql as bcd35_analyst; a "
+        "read answers, a delete is refused"),
     "bcd35 demo": By((DEMO,), "the first command of the session fixture"),
     # --- office: releases (docs/office.md#releases) -----------------------------------------
     'uv run bcd35 release --year 2024 --provisional --note "Báo cáo sơ bộ gửi Ban Chỉ đạo '

@@ -1,29 +1,12 @@
-{#- DuckDB reads the file in place; the PostgreSQL build has no copy of it yet (its raw
-    loader, bcd35.warehouse_pg, loads the Parquet raw layer only), so there it is empty. -#}
+{#- The committees HOME/committees.csv lists: DuckDB reads the file in place, PostgreSQL the
+    copy the raw loader put in raw.committees (bcd35.warehouse.postgres.load_raw). -#}
 with
 
-{% if target.type == 'duckdb' %}
 source as (
 
     select * from {{ source('home', 'committees') }}
 
 ),
-{% else %}
-source as (
-
-    select
-        cast(null as {{ dbt.type_string() }}) as committee_code,
-        cast(null as {{ dbt.type_string() }}) as name_vi,
-        cast(null as {{ dbt.type_string() }}) as ma_huyen,
-        cast(null as {{ dbt.type_string() }}) as ten_huyen,
-        cast(null as {{ dbt.type_string() }}) as ma_tinh,
-        cast(null as {{ dbt.type_string() }}) as ten_tinh,
-        cast(null as {{ dbt.type_string() }}) as timezone,
-        cast(null as {{ dbt.type_string() }}) as _loaded_at
-    where 1 = 0
-
-),
-{% endif %}
 
 renamed as (
 
