@@ -19,3 +19,12 @@ WAREHOUSE_POOL = "bcd35_warehouse"
 
 #: The asset the nightly DAG updates when it publishes; the annual-report DAG is scheduled on it.
 PUBLISHED_WAREHOUSE_URI = "bcd35://warehouse/published"
+
+#: The PostgreSQL databases and roles of the distributed deployment (docs/production.md):
+#: Airflow's metadata (and Celery's results) in ``airflow``, owned by the role ``airflow``;
+#: the warehouse in ``bcd35``, owned by ``bcd35_builder``, read by ``bcd35_analyst``.
+AIRFLOW_DATABASE = "airflow"
+AIRFLOW_ROLE = "airflow"
+WAREHOUSE_DATABASE = "bcd35"
+BUILDER_ROLE = "bcd35_builder"
+ANALYST_ROLE = "bcd35_analyst"

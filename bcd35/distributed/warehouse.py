@@ -42,14 +42,12 @@ from pathlib import Path
 
 from bcd35 import runs
 from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, code_version, committee_code
+from bcd35.constants import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
 from bcd35.fingerprint import build_fingerprint
 from bcd35.settings import settings
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_DATABASE = "bcd35"
-BUILDER_ROLE = "bcd35_builder"
-ANALYST_ROLE = "bcd35_analyst"
 OPS_SCHEMA = "bcd35_ops"
 # dbt's schemas (dbt_project.yml: seeds → reference, then the model folders)
 LAYERS = ("reference", "staging", "intermediate", "marts", "audit")
