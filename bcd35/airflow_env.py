@@ -13,10 +13,12 @@ Three deployment shapes (docs/development.md#airflow-environments):
   file's service names and paths and fails when the two differ.
 
 Each caller gives only what is its own (paths, ports, host names, secrets); every other value
-is here. The result holds ``AIRFLOW_HOME``, the ``AIRFLOW__*`` options and the ``BCD35_*``
-variables an Airflow component needs; a caller adds what its processes need beyond that (PATH,
-say). Airflow reads its configuration from the environment when it is first imported, so the
-environment is applied before any ``airflow`` import; nothing here imports Airflow.
+is here. The result holds ``AIRFLOW_HOME``, the ``AIRFLOW__*`` options and the few other
+variables an Airflow component needs (``BCD35_HOME``; for the servers ``GX_ANALYTICS_ENABLED``;
+in the distributed shape ``PYTHONPATH``, the pseudonym key and the warehouse target); a caller
+adds what its processes need beyond that (PATH, say). Airflow reads its configuration from the
+environment when it is first imported, so the environment is applied before any ``airflow``
+import; nothing here imports Airflow.
 """
 
 from __future__ import annotations
@@ -68,7 +70,6 @@ class Standalone:
     @property
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
-
 
 
 def standalone_passwords_file(home: Home) -> Path:

@@ -24,7 +24,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bcd35.airflow_env import LOOPBACK, Distributed, Endpoint, airflow_env, warehouse_env
+from bcd35.airflow_env import (
+    LOOPBACK,
+    WORKER_CONCURRENCY,
+    Distributed,
+    Endpoint,
+    airflow_env,
+    warehouse_env,
+)
 from bcd35.config import DAGS_DIR, REPO_ROOT
 from bcd35.constants import WAREHOUSE_POOL
 from deploy import secrets as secrets_mod
@@ -155,7 +162,7 @@ class LocalCluster:
             worker_env = {**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
             workers.append(self.processes.start(
                 f"worker-{i}", [airflow, "celery", "worker", "--celery-hostname",
-                                f"bcd35-worker-{i}@%h", "--concurrency", "2",
+                                f"bcd35-worker-{i}@%h", "--concurrency", str(WORKER_CONCURRENCY),
                                 "--without-gossip"], worker_env))
 
         def all_alive() -> str | None:
