@@ -20,8 +20,11 @@ WAREHOUSE_POOL = "bcd35_warehouse"
 #: The asset the nightly DAG updates when it publishes; the annual-report DAG is scheduled on it.
 PUBLISHED_WAREHOUSE_URI = "bcd35://warehouse/published"
 
-# the PostgreSQL warehouse (docs/production.md#the-postgresql-warehouse): its database, the
-# role that builds it and the read-only role analysts use
+#: The PostgreSQL databases and roles of the distributed deployment (docs/production.md):
+#: Airflow's metadata (and Celery's results) in ``airflow``, owned by the role ``airflow``;
+#: the warehouse in ``bcd35``, owned by ``bcd35_builder``, read by ``bcd35_analyst``.
+AIRFLOW_DATABASE = "airflow"
+AIRFLOW_ROLE = "airflow"
 WAREHOUSE_DATABASE = "bcd35"
 BUILDER_ROLE = "bcd35_builder"
 ANALYST_ROLE = "bcd35_analyst"

@@ -1,8 +1,9 @@
 """Run the nightly DAG once through Airflow's own DAG test runner (``dag.test()``).
 
-The embedded default: SQLite metadata under ``HOME/airflow``, no scheduler, no servers.
-Airflow reads its configuration from the environment when it is first imported, so
-``airflow_env`` is applied before any ``airflow`` import.
+The embedded default: SQLite metadata under ``HOME/airflow``, no scheduler, no servers
+(``bcd35.airflow_env``'s ``Embedded`` shape). Airflow reads its configuration from the
+environment when it is first imported, so that environment is applied before any ``airflow``
+import.
 """
 
 from __future__ import annotations
@@ -12,31 +13,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bcd35.airflow_env import Embedded, airflow_env
 from bcd35.config import DAGS_DIR, Home
-from bcd35.constants import NIGHTLY_DAG_ID, TIMEZONE, WAREHOUSE_POOL
+from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
 
 DAG_ID = NIGHTLY_DAG_ID
 POOL = WAREHOUSE_POOL
 
 
-def airflow_env(home: Home) -> dict[str, str]:
-    db = home.airflow / "airflow.db"
-    return {
-        "AIRFLOW_HOME": str(home.airflow),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIMEZONE,
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{db}",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "BCD35_HOME": str(home.root),
-    }
-
-
 def _airflow(home: Home, *args: str) -> None:
-    env = {**os.environ, **airflow_env(home)}
+    env = {**os.environ, **airflow_env(Embedded(home))}
     airflow = Path(sys.executable).with_name("airflow")
     proc = subprocess.run([str(airflow), *args], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -63,7 +49,7 @@ def _airflow_version() -> str:
 def run_nightly(home: Home) -> tuple[str, str]:
     """Run the nightly DAG once in this process; returns (run_id, final state)."""
     prepare(home)
-    os.environ.update(airflow_env(home))
+    os.environ.update(airflow_env(Embedded(home)))
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS_DIR / f"{DAG_ID}.py"))

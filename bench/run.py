@@ -371,8 +371,8 @@ def run_baseline(which: str, inbox: Path, sampler: TreeSampler, out: dict) -> di
 
 
 def dag_parse_seconds(home) -> dict:
+    from bcd35.airflow_env import Embedded, airflow_env
     from bcd35.config import DAGS_DIR
-    from bcd35.orchestrate import airflow_env
 
     code = (
         "import json, sys, time\n"
@@ -390,7 +390,7 @@ def dag_parse_seconds(home) -> dict:
     )
     files = sorted(str(p) for p in DAGS_DIR.glob("*.py"))
     proc = subprocess.run([sys.executable, "-c", code, *files], capture_output=True, text=True,
-                          env={**os.environ, **airflow_env(home)}, check=False)
+                          env={**os.environ, **airflow_env(Embedded(home))}, check=False)
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -26,11 +26,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bcd35.constants import AIRFLOW_DATABASE, AIRFLOW_ROLE
 from bcd35.warehouse.postgres import provision_warehouse
 from deploy.secrets import passwords_from_env
-
-AIRFLOW_DATABASE = "airflow"
-AIRFLOW_ROLE = "airflow"
 
 
 def provision_airflow(connect_admin: Callable, password: str) -> None:

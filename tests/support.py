@@ -67,13 +67,14 @@ def run_annual_report_dag(home: Path, years: list[int], env: dict[str, str] | No
                           ) -> subprocess.CompletedProcess:
     """The real annual-report DAG, once, through Airflow's DAG test runner (own process: Airflow
     reads its configuration from the environment at import)."""
+    from bcd35.airflow_env import Embedded, airflow_env
     from bcd35.config import resolve_home
-    from bcd35.orchestrate import airflow_env, prepare
+    from bcd35.orchestrate import prepare
 
     prepare(resolve_home(home))
     extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
-    env.update(airflow_env(resolve_home(home)))
+    env.update(airflow_env(Embedded(resolve_home(home))))
     env.update(extra)
     script = (
         "import sys, json\n"

@@ -25,14 +25,20 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bcd35.airflow_env import (
+    LOOPBACK,
+    STANDALONE_ADMIN,
+    airflow_env,
+    standalone_passwords_file,
+)
+from bcd35.airflow_env import Standalone as AirflowStandalone
 from bcd35.config import Home
 
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 DEFAULT_PORT = 8080
-PARALLELISM = 4
 READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 30.0
-ADMIN_USER = "admin"
+ADMIN_USER = STANDALONE_ADMIN
 
 
 class StandaloneError(RuntimeError):
@@ -71,7 +77,7 @@ def log_file(home: Home) -> Path:
 
 def passwords_file(home: Home) -> Path:
     """Where Airflow's simple auth manager writes the generated password of ``admin``."""
-    return home.airflow / "simple_auth_manager_passwords.json.generated"
+    return standalone_passwords_file(home)
 
 
 def admin_password(home: Home) -> str:
@@ -83,39 +89,14 @@ def base_url(port: int) -> str:
 
 
 def standalone_env(home: Home, port: int) -> dict[str, str]:
-    """The environment of ``airflow standalone``: ``bcd35 run``'s, plus the API server's."""
-    from bcd35.orchestrate import airflow_env
-
-    url = base_url(port)
+    """The environment of ``airflow standalone``: the ``Standalone`` shape of
+    ``bcd35.airflow_env`` (``bcd35 run``'s, plus the API server's) over this process's
+    environment without its ``AIRFLOW__*`` options, with this venv's programs first on PATH."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
-    env.update(airflow_env(home))
+    env.update(airflow_env(AirflowStandalone(home, port)))
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
-    env.update({
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": str(PARALLELISM),
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file(home)),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{url}/execution/",
-        "AIRFLOW__API__HOST": HOST,
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": url,
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API__EXPOSE_CONFIG": "False",
-        # paths of a home that was copied or moved win over those its airflow.cfg remembers
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(home.airflow / "plugins"),
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.airflow / "logs"),
-        "AIRFLOW__LOGGING__DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY":
-            str(home.airflow / "logs" / "dag_processor"),
-        # task logs hold warnings and errors only, so a failed audit's log opens with the
-        # clerk-readable list of failed checks (as `bcd35 run` prints it)
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "GX_ANALYTICS_ENABLED": "False",
-        "NO_COLOR": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update({"NO_COLOR": "1", "PYTHONUNBUFFERED": "1"})
     return env
 
 

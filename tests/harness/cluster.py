@@ -7,8 +7,10 @@ workers) started on loopback with generated secrets, for ``make test-distributed
         run_id = client.trigger("bcd35_nightly")
 
 Airflow is configured through ``AIRFLOW__*`` environment variables only (no airflow.cfg is
-written: a fresh AIRFLOW_HOME per cluster). Each component gets the same environment, except
-each Celery worker's log-server port. ``timings`` records how long each start-up took.
+written: a fresh AIRFLOW_HOME per cluster): the compose file's, built by the same
+``bcd35.airflow_env`` shape (``Distributed``) that tests/unit/test_compose.py checks the
+compose file against. Each component gets the same environment, except each Celery worker's
+log-server port. ``timings`` records how long each start-up took.
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bcd35.airflow_env import (
+    LOOPBACK,
+    WORKER_CONCURRENCY,
+    Distributed,
+    Endpoint,
+    airflow_env,
+    warehouse_env,
+)
 from bcd35.config import DAGS_DIR, REPO_ROOT
-from bcd35.constants import TIMEZONE, WAREHOUSE_POOL
-from bcd35.warehouse.postgres import BUILDER_ROLE, WAREHOUSE_DATABASE
+from bcd35.constants import WAREHOUSE_POOL
 from deploy import secrets as secrets_mod
-from deploy.provision import AIRFLOW_DATABASE, AIRFLOW_ROLE, provision
+from deploy.provision import provision
 from tests.harness.rest import AirflowClient
 from tests.harness.services import (
     VENV_BIN,
@@ -65,67 +74,40 @@ class LocalCluster:
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"http://{LOOPBACK}:{self.api_port}"
 
-    def airflow_db_url(self, driver: str = "postgresql+psycopg2") -> str:
-        return (f"{driver}://{AIRFLOW_ROLE}:{self.secrets.airflow_db_password}"
-                f"@127.0.0.1:{self.pg.port}/{AIRFLOW_DATABASE}")
+    def _endpoint(self, port: int) -> Endpoint:
+        return Endpoint(LOOPBACK, port)
 
     def warehouse_env(self) -> dict[str, str]:
         """What the nightly stages read to reach the warehouse (warehouse.postgres.PgTarget)."""
-        return {
-            "BCD35_WAREHOUSE": "postgres",
-            "BCD35_PG_HOST": "127.0.0.1",
-            "BCD35_PG_PORT": str(self.pg.port),
-            "BCD35_PG_USER": BUILDER_ROLE,
-            "BCD35_PG_PASSWORD": self.secrets.warehouse_password,
-            "BCD35_PG_DATABASE": WAREHOUSE_DATABASE,
-        }
+        return warehouse_env(self._endpoint(self.pg.port), self.secrets.warehouse_password)
 
     def airflow_env(self) -> dict[str, str]:
-        passwords = self.root / "secrets" / "simple_auth_manager_passwords.json"
+        """The compose file's environment (the ``Distributed`` shape of bcd35.airflow_env) with
+        this cluster's loopback ports, paths and secrets, over this process's environment
+        without its Airflow, bcd35 and PostgreSQL variables."""
         env = {
             k: v for k, v in os.environ.items()
             if not k.startswith(("AIRFLOW", "BCD35_", "PG"))
         }
-        env.update({
-            "AIRFLOW_HOME": str(self.airflow_home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIMEZONE,
-            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__FERNET_KEY": self.secrets.fernet_key,
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
-            "AIRFLOW__CORE__AUTH_MANAGER": ("airflow.api_fastapi.auth.managers.simple."
-                                            "simple_auth_manager.SimpleAuthManager"),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": secrets_mod.users_setting(),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.airflow_db_url(),
-            "AIRFLOW__CELERY__BROKER_URL": self.redis.url(0),
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + self.airflow_db_url("postgresql"),
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(self.api_port),
-            "AIRFLOW__API__BASE_URL": self.api_url,
-            "AIRFLOW__API__SECRET_KEY": self.secrets.api_secret_key,
-            "AIRFLOW__API__EXPOSE_CONFIG": "False",
-            "AIRFLOW__API_AUTH__JWT_SECRET": self.secrets.jwt_secret,
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.cron),
-            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
-            "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT":
-                str(self.scheduler_health_port),
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "GX_ANALYTICS_ENABLED": "False",
-            "BCD35_HOME": str(self.home),
-            "BCD35_PSEUDONYM_KEY": self.secrets.pseudonym_key,
+        env.update(airflow_env(Distributed(
+            postgres=self._endpoint(self.pg.port),
+            redis=self._endpoint(self.redis.port),
+            api_server=self._endpoint(self.api_port),
+            secrets=self.secrets,
+            users=secrets_mod.AIRFLOW_USERS,
+            passwords_file=str(self.root / "secrets" / "simple_auth_manager_passwords.json"),
+            dags_folder=str(DAGS_DIR),
             # the repository's bcd35 package, whichever checkout runs the cluster
-            "PYTHONPATH": str(REPO_ROOT),
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        })
-        env.update(self.warehouse_env())
+            pythonpath=str(REPO_ROOT),
+            bcd35_home=str(self.home),
+            airflow_home=str(self.airflow_home),
+            listen_host=LOOPBACK,
+            scheduler_health_port=self.scheduler_health_port,
+            use_job_schedule=self.cron,
+        )))
+        env["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
         return env
 
     def client(self, user: str = "bcd35_ops") -> AirflowClient:
@@ -180,7 +162,7 @@ class LocalCluster:
             worker_env = {**env, "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port())}
             workers.append(self.processes.start(
                 f"worker-{i}", [airflow, "celery", "worker", "--celery-hostname",
-                                f"bcd35-worker-{i}@%h", "--concurrency", "2",
+                                f"bcd35-worker-{i}@%h", "--concurrency", str(WORKER_CONCURRENCY),
                                 "--without-gossip"], worker_env))
 
         def all_alive() -> str | None:

@@ -1,8 +1,9 @@
 """docker-compose.yml, validated without Docker (Docker does not run on our machines):
 the services of Airflow's official compose file, health checks, pinned images, every secret
-from the environment with ``${VAR:?}``, the project's folders mounted, and the commands it
-runs exist in this environment. ``make test-distributed`` runs the same services as
-processes (tests/harness/cluster.py)."""
+from the environment with ``${VAR:?}``, the project's folders mounted, the commands it
+runs exist in this environment, and its Airflow environment is bcd35.airflow_env's distributed
+shape (value for value, secrets by variable name). ``make test-distributed`` runs the same
+services as processes (tests/harness/cluster.py)."""
 
 from __future__ import annotations
 
@@ -246,3 +247,131 @@ def test_generated_secrets_fill_every_variable_of_the_example(tmp_path):
     assert set(secrets) == set(generated)
     assert all(re.fullmatch(r"[A-Za-z0-9_=-]{32,}", value) for value in generated.values())
     assert len(set(generated.values())) == len(generated)  # no value reused
+
+
+# --- the Airflow settings are bcd35.airflow_env's distributed shape ---------------------------
+# The compose file is one caller of the builder (docs/development.md#airflow-environments):
+# it gives its service names, ports and container paths, and its secrets as ${VAR:?}; every
+# other value of x-airflow-common must be the one bcd35.airflow_env builds (and the one
+# `make test-distributed` runs with).
+
+COMMON_SERVICES = ["bcd35-init", *AIRFLOW_SERVICES]  # those built on x-airflow-common
+
+
+def _placeholder_secrets():
+    """deploy.secrets.Secrets whose every value is ``<VAR>``, VAR its variable in .env."""
+    from dataclasses import fields
+
+    from deploy.secrets import Secrets, env_lines
+
+    names = [f.name for f in fields(Secrets) if f.name != "airflow_passwords"]
+    variables = {value: var for var, value in env_lines(Secrets(
+        **{name: name for name in names}, airflow_passwords={})).items()}
+    return Secrets(**{name: f"<{variables[name]}>" for name in names}, airflow_passwords={})
+
+
+def _resolved(value: str) -> str:
+    """A compose value as the builder would write it: a required ``${VAR:?…}`` is ``<VAR>``
+    (compared by name), an optional ``${VAR:-default}`` is its default."""
+    def one(m: re.Match) -> str:
+        op = m.group(2) or ""
+        return op.split("-", 1)[1] if op.startswith((":-", "-")) else f"<{m.group(1)}>"
+
+    return VAR.sub(one, value)
+
+
+def _mounts(volumes: list[str]) -> dict[str, str]:
+    return {v.split(":")[0]: v.split(":")[1] for v in volumes}
+
+
+def _compose_shape(compose: dict):
+    """The distributed shape as the compose file places it: service names, the ports the
+    services listen on, the container paths of its mounts."""
+    from bcd35.airflow_env import Distributed, Endpoint
+    from deploy.secrets import AIRFLOW_USERS
+
+    services, common = compose["services"], compose["x-airflow-common"]
+    mounts = _mounts(common["volumes"])
+    api = services["airflow-apiserver"]
+    api_port = int(api["command"][api["command"].index("--port") + 1])
+    [pg_port] = {int(str(p).rsplit(":", 1)[1]) for p in services["postgres"]["ports"]}
+    [redis_port] = {int(p) for p in services["redis"]["expose"]}
+    [health] = [t for t in services["airflow-scheduler"]["healthcheck"]["test"] if "://" in t]
+    secrets_dir = _mounts(api["volumes"])["airflow-secrets"]
+    passwords_name = Path(_env(common)["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).name
+    return Distributed(
+        postgres=Endpoint("postgres", pg_port),
+        redis=Endpoint("redis", redis_port),
+        api_server=Endpoint("airflow-apiserver", api_port),
+        secrets=_placeholder_secrets(),
+        users=AIRFLOW_USERS,
+        passwords_file=str(Path(secrets_dir) / passwords_name),
+        dags_folder=mounts["./dags"],
+        pythonpath=str(Path(mounts["./bcd35"]).parent),
+        bcd35_home=mounts["bcd35-home"],
+        scheduler_health_port=int(re.search(r":(\d+)/", health).group(1)),
+    )
+
+
+def airflow_env_drift(compose: dict) -> list[str]:
+    """Where the compose file's Airflow environment differs from bcd35.airflow_env's."""
+    from bcd35.airflow_env import airflow_env
+
+    expected = airflow_env(_compose_shape(compose))
+    common = _env(compose["x-airflow-common"])
+    drift = []
+    for key in sorted(expected.keys() | common.keys()):
+        if key not in common:
+            drift.append(f"{key}: missing (bcd35.airflow_env: {expected[key]!r})")
+        elif key not in expected:
+            # the operator's own bcd35 setting passed through, e.g. BCD35_COMMITTEE
+            if not re.fullmatch(rf"\$\{{{key}:-[^}}]*\}}", common[key]):
+                drift.append(f"{key}: not set by bcd35.airflow_env ({common[key]!r})")
+        elif _resolved(common[key]) != expected[key]:
+            drift.append(f"{key}: {_resolved(common[key])!r} in docker-compose.yml, "
+                         f"{expected[key]!r} from bcd35.airflow_env")
+    for name in COMMON_SERVICES:  # services add to the common environment, never change it
+        env = _env(compose["services"][name])
+        drift.extend(f"{name}: {key} overrides x-airflow-common" for key in common
+                     if env.get(key) != common[key])
+    return drift
+
+
+def test_the_airflow_environment_is_the_builders_distributed_shape():
+    assert airflow_env_drift(COMPOSE) == []
+
+
+@pytest.mark.parametrize(("old", "new", "named"), [
+    ('AIRFLOW__CORE__PARALLELISM: "8"', 'AIRFLOW__CORE__PARALLELISM: "16"',
+     "AIRFLOW__CORE__PARALLELISM"),
+    ("AIRFLOW__API_AUTH__JWT_SECRET: ${AIRFLOW_JWT_SECRET:",
+     "AIRFLOW__API_AUTH__JWT_SECRET: ${AIRFLOW_API_SECRET_KEY:", "AIRFLOW__API_AUTH__JWT_SECRET"),
+    ("@postgres:5432/airflow\n    AIRFLOW__CELERY__BROKER",
+     "@postgres:5432/bcd35\n    AIRFLOW__CELERY__BROKER", "AIRFLOW__CELERY__RESULT_BACKEND"),
+    ('    AIRFLOW__CELERY__WORKER_CONCURRENCY: "2"\n', "", "AIRFLOW__CELERY__WORKER_CONCURRENCY"),
+    ('    GX_ANALYTICS_ENABLED: "False"\n',
+     '    GX_ANALYTICS_ENABLED: "False"\n    AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG: "4"\n',
+     "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"),
+    # the api-server moved to another port: the workers' execution API URL no longer reaches it
+    ('"api-server", "--port", "8080"', '"api-server", "--port", "8081"',
+     "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"),
+    ('      DUMB_INIT_SETSID: "0"\n',
+     '      DUMB_INIT_SETSID: "0"\n      AIRFLOW__CORE__EXECUTOR: LocalExecutor\n',
+     "airflow-worker: AIRFLOW__CORE__EXECUTOR"),
+])
+def test_a_planted_drift_of_the_compose_file_is_named(tmp_path, old, new, named):
+    text = (REPO / "docker-compose.yml").read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    planted = tmp_path / "docker-compose.yml"
+    planted.write_text(text.replace(old, new), encoding="utf-8")
+    drift = airflow_env_drift(yaml.safe_load(planted.read_text(encoding="utf-8")))
+    assert [line for line in drift if line.startswith(named)] == drift != [], drift
+
+
+def test_a_planted_drift_of_the_builder_is_named(monkeypatch):
+    from bcd35 import airflow_env
+
+    monkeypatch.setattr(airflow_env, "WORKER_CONCURRENCY", 3)
+    assert airflow_env_drift(COMPOSE) == [
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY: '2' in docker-compose.yml, '3' from "
+        "bcd35.airflow_env"]
