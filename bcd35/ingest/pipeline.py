@@ -62,7 +62,7 @@ from bcd35.ingest.raw import (
 )
 from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
-from bcd35.release import final_release_sources
+from bcd35.release_index import final_release_sources
 from bcd35.vietnamese import utc_naive
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
