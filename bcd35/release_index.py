@@ -1,10 +1,10 @@
 """The releases on disk, read only: which there are, what each ``RELEASE.json`` says, and which
 source files the final ones were made from (the withdrawal guard of docs/operator.md).
 
-A layer below ``bcd35.release`` (which writes releases, with DuckDB and the report writers):
-the ingest asks it which files a withdrawal would take from a final release without importing
-the release writer, which imports the report, which would import the ingest back
-(docs/development.md#imports).
+A layer below ``bcd35.release`` (which writes releases, with DuckDB, the report writers and
+the completeness check): the ingest asks it which files a withdrawal would take from a final
+release without importing the release writer, which imports the ingest back through the
+completeness check (docs/development.md#imports).
 """
 
 from __future__ import annotations
