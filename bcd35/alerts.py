@@ -28,7 +28,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bcd35 import runs
 from bcd35.config import Home
+from bcd35.settings import settings
 
 ALERT_URLS_ENV = "BCD35_ALERT_URLS"
 STALE_AFTER = timedelta(hours=36)
@@ -54,8 +56,6 @@ def alert_urls(environ: dict[str, str] | None = None) -> list[str]:
     if environ is not None:
         raw = environ.get(ALERT_URLS_ENV, "")
     else:
-        from bcd35.settings import settings
-
         raw = settings().secret("alert_urls") or ""
     return [url for url in re.split(r"[\s,]+", raw) if url]
 
@@ -222,8 +222,6 @@ def send(home: Home, alert: Alert, context: dict | None = None) -> bool:
 
 def send_night_failed(home: Home, run_id: str, context: dict | None = None) -> bool:
     """The night ``run_id`` failed: the reason from the run log."""
-    from bcd35 import runs
-
     run = runs.get(home, run_id)
     reason = run.message if run else None
     if context and not reason and context.get("exception") is not None:

@@ -6,11 +6,15 @@ Everything is derived from one home directory (``--home``, else ``$BCD35_HOME``,
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import secrets
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bcd35 import __version__
 from bcd35.settings import settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -133,10 +137,6 @@ def pseudonym_key(home: Home) -> bytes:
 
 def code_version() -> str:
     """The git commit of the code (``-dirty`` when the tree has changes), else the version."""
-    import subprocess
-
-    from bcd35 import __version__
-
     try:
         sha = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -160,9 +160,6 @@ def committees_file(home: Home) -> Path:
 
 def known_committees(home: Home) -> frozenset[str]:
     """Committee codes of the reference seed and of ``HOME/committees.csv`` (if present)."""
-    import csv
-    import re
-
     pattern = re.compile(COMMITTEE_CODE_PATTERN)
     codes: set[str] = set()
     for path in (REFERENCE_DIR / "committees.csv", committees_file(home)):
@@ -183,8 +180,6 @@ def committee_of(inbox_relative_path: str, default: str, known: frozenset[str]) 
     ``COMMITTEE_CODE_PATTERN`` and is a known committee (:func:`known_committees`); every
     other file (top level, or any other folder such as ``inbox/demo/``) belongs to ``default``.
     """
-    import re
-
     parts = inbox_relative_path.replace("\\", "/").split("/")
     if len(parts) < 2:
         return default

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bcd35.settings import settings
+
 
 def failpoint(name: str) -> None:
-    from bcd35.settings import settings
-
     current = settings()
     if current.failpoint != name:
         return

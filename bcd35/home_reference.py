@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bcd35.config import REFERENCE_DIR, Home, known_committees
+from bcd35.ingest.reading import decode_text, is_blank_row, read_xlsx
 from bcd35.vietnamese import VnParseError, is_blank, normalize_key, parse_vn_date, parse_vn_int
 
 TARGET_COLUMNS = ("committee_code", "year", "kpi_code", "target")
@@ -93,18 +94,15 @@ def input_files(home: Home) -> list[Path]:
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[object]]]]:
     """Header (folded names) and the data rows with their line numbers."""
     if path.suffix.lower() == ".xlsx":
-        from bcd35.ingest.reading import is_blank_row, read_xlsx
-
         sheets = read_xlsx(path.read_bytes())
         rows = [(n, list(cells)) for n, cells in sheets[0].rows] if sheets else []
+        blank = is_blank_row
     else:
-        from bcd35.ingest.reading import decode_text
-
         text = decode_text(path.read_bytes())
         rows = [(n, list(cells)) for n, cells in
                 enumerate(csv.reader(io.StringIO(text)), start=1)]
-        is_blank_row = _blank
-    rows = [(n, cells) for n, cells in rows if not is_blank_row(cells)]
+        blank = _blank
+    rows = [(n, cells) for n, cells in rows if not blank(cells)]
     if not rows:
         return [], []
     header = [normalize_key(str(c or "")).replace(" ", "_") for c in rows[0][1]]

@@ -3,8 +3,9 @@
 Each KPI whose value changed (old, new, difference) and each source file added, superseded or
 withdrawn between the two, with its path, sha256 and rows. A later release of a year carries
 it as ``dinh_chinh_rN.json`` and ``dinh_chinh_rN.csv`` and as a section of its Word file and
-page; ``bcd35 diff`` prints it for any two releases or for the latest against the figures
-published now.
+page (the report's writers lay it out: ``bcd35/report/document.py``, ``html.py``);
+``bcd35 diff`` prints it for any two releases or for the latest against the figures published
+now.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import json
 from pathlib import Path
 
+from bcd35.ingest.registry import connect, get_file
 from bcd35.report.safe import safe_text
 from bcd35.vietnamese import format_vn_number
 
@@ -23,8 +25,6 @@ def _retracted(home, sha256: str) -> str:
     """superseded | withdrawn: what became of a source file no longer behind the figures."""
     if home is None:
         return "withdrawn"
-    from bcd35.ingest.registry import connect, get_file
-
     conn = connect(home)
     try:
         found = get_file(conn, sha256)
@@ -109,19 +109,3 @@ def write_restatement(directory: Path, restatement: dict) -> list[Path]:
                              safe_text(f["file"]), "", "", "", f["sha256"], f["rows"]])
     return [doc, table]
 
-
-def docx_section(doc, restatement: dict, heading, para) -> None:
-    """The restatement as a section of the Word file (``heading``/``para`` are its helpers)."""
-    r = restatement
-    heading(doc, f"ĐÍNH CHÍNH SO VỚI BẢN {r['previous'].upper()}")
-    para(doc, f"Bản {r['current']} thay cho bản {r['previous']} ({r['previous_status']}, ngày "
-              f"{r['previous_released_at'][:10]}).", indent=True)
-    if not r["kpis"]:
-        para(doc, "Không chỉ tiêu nào thay đổi.", indent=True)
-    for k in r["kpis"]:
-        para(doc, f"- {k['name_vi']} ({k['code']}): {_vn(k['old'])} → {_vn(k['new'])} "
-                  f"({'' if k['difference'] is None else _vn(k['difference'], signed=True)}).",
-             indent=True)
-    for f in r["files"]:
-        para(doc, f"- Tệp nguồn {f['change_vi']}: {f['file']} ({f['kind']}, {f['rows']} dòng, "
-                  f"sha256 {f['sha256'][:12]}…).", indent=True)

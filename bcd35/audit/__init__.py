@@ -17,8 +17,9 @@ import duckdb
 import pandas as pd
 
 from bcd35.audit.gx import ephemeral_context, quiet
-from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_lines
+from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_line, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
+from bcd35.audit.tables import partitions as row_partitions
 from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld
 from bcd35.partitions import partitions_of as scope_of
 
@@ -166,12 +167,9 @@ def _failed_rows(result: dict, df: pd.DataFrame) -> list[dict]:
 def partitions_of(rows: list[dict], spec: SuiteSpec, meta: dict,
                   file_names: dict[str, str]) -> list[dict]:
     """Per committee and year of the failed rows: how many, and the first one told."""
-    from bcd35.audit.messages import row_line
-    from bcd35.audit.tables import partitions
-
     return [{"committee_code": committee, "year": year, "failed_rows": n,
              "example": row_line(spec, meta, first, file_names) if "message_vi" in meta else ""}
-            for committee, year, n, first in partitions(rows)]
+            for committee, year, n, first in row_partitions(rows)]
 
 
 def _scope(rows: list[dict]) -> list[list] | None:

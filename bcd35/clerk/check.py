@@ -29,8 +29,10 @@ from bcd35.config import (
     page_timezone,
 )
 from bcd35.ingest.errors import CellError
+from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.originals import read_regular_file, sha256_hex
 from bcd35.ingest.pipeline import Analysis, analyse
+from bcd35.ingest.quarantine import _where
 from bcd35.ingest.reading import MAX_FILE_BYTES, too_large
 from bcd35.ingest.rows import ParseContext
 
@@ -237,9 +239,6 @@ def check_files(paths: Iterable[Path], home: Home | None = None, committee: str 
 def render_text(checks: Iterable[FileCheck]) -> str:
     """The result for a person: Vietnamese, English beside it; problems as the report words
     them (:func:`bcd35.ingest.quarantine.render_text`)."""
-    from bcd35.ingest.kinds import KINDS
-    from bcd35.ingest.quarantine import _where
-
     lines: list[str] = []
     for check in checks:
         verdict = "ĐẠT / OK" if check.ok else "KHÔNG ĐẠT / WOULD BE QUARANTINED"

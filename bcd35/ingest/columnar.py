@@ -18,6 +18,7 @@ benchmark inboxes and on generated files.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
@@ -26,7 +27,17 @@ from typing import TYPE_CHECKING
 
 from bcd35.ingest.detect import HeaderMatch
 from bcd35.ingest.kinds import Column, Kind
-from bcd35.ingest.reading import HeaderTest, RawSheet, is_blank_row
+from bcd35.ingest.raw import arrow_type
+from bcd35.ingest.reading import (
+    HEADER_SCAN_ROWS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    HeaderTest,
+    RawSheet,
+    formulas_without_values,
+    is_blank_row,
+)
 from bcd35.ingest.rows import (
     DERIVATIONS,
     MAX_EXACT_INT,
@@ -41,6 +52,7 @@ from bcd35.ingest.rows import (
     _value_optional,
     meta_period,
 )
+from bcd35.ingest.xlsx_guard import check_xlsx
 from bcd35.vietnamese import VnParseError
 
 if TYPE_CHECKING:
@@ -91,8 +103,6 @@ def _target_type(column: Column) -> pa.DataType:
 
 @cache
 def _arrow_type(name: str) -> pa.DataType:
-    from bcd35.ingest.raw import arrow_type
-
     return arrow_type(name)
 
 
@@ -406,18 +416,7 @@ def read_xlsx_columns(data: bytes, is_header: HeaderTest) -> list[RawSheet]:
     anything unusual (formulas without saved values, error cells, a sheet too large) needs the
     rows, which read it again with openpyxl and name the problem.
     """
-    import io
-
     from python_calamine import CalamineWorkbook
-
-    from bcd35.ingest.reading import (
-        HEADER_SCAN_ROWS,
-        MAX_CELLS,
-        MAX_COLUMNS,
-        MAX_ROWS,
-        formulas_without_values,
-    )
-    from bcd35.ingest.xlsx_guard import check_xlsx
 
     checked = check_xlsx(data)
     if formulas_without_values(checked, limit=1):

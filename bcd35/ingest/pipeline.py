@@ -62,7 +62,8 @@ from bcd35.ingest.raw import (
 )
 from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
-from bcd35.release import final_release_sources
+from bcd35.release_index import final_release_sources
+from bcd35.settings import settings
 from bcd35.vietnamese import utc_naive
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
@@ -497,15 +498,11 @@ def _read_in_worker(task: _Task) -> _Read:
 def columnar_ingest() -> bool:
     """Clean files parsed column by column (the default); ``BCD35_COLUMNAR_INGEST=0`` parses
     every file row by row, as before (to compare the two)."""
-    from bcd35.settings import settings
-
     return settings().columnar_ingest
 
 
 def ingest_workers() -> int:
     """Processes that read and parse files: ``BCD35_INGEST_WORKERS``, else one per CPU (≤ 4)."""
-    from bcd35.settings import settings
-
     configured = settings().ingest_workers
     if configured:
         return max(1, configured)

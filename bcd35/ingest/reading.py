@@ -33,6 +33,8 @@ import csv
 import io
 import re
 import unicodedata
+import warnings
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -317,8 +319,6 @@ def read_xlsx(data: bytes, is_header: HeaderTest | None = None) -> list[RawSheet
     unsaved = formulas_without_values(checked)
     if unsaved:
         raise _unsaved_formulas(unsaved)
-    import warnings
-
     from openpyxl import load_workbook  # imported here: keeps ``import bcd35.ingest`` light
 
     try:
@@ -360,8 +360,6 @@ def formulas_without_values(checked: bytes, limit: int = 5) -> list[tuple[str, s
     reader of the file sees empty cells: the clerk would be told "empty" about cells that show
     numbers on screen. At most ``limit`` are returned.
     """
-    import zipfile
-
     found: list[tuple[str, str]] = []
     with zipfile.ZipFile(io.BytesIO(checked)) as archive:
         for name in sorted(archive.namelist()):

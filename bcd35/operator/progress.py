@@ -21,6 +21,7 @@ from typing import TextIO
 
 from rich.console import Console
 
+from bcd35 import runs
 from bcd35.config import Home
 
 STAGES = {
@@ -109,8 +110,6 @@ def spinner(title: str, stream: TextIO | None = None) -> Iterator[_Reporter]:
 
 def current_stage(home: Home, since_run_ids: frozenset[str]) -> str | None:
     """The stage of the newest run not among ``since_run_ids`` (the runs before this one)."""
-    from bcd35 import runs
-
     try:
         latest = runs.recent(home, limit=1)
     except Exception:  # the state DB may be busy or not there yet: try again next tick
@@ -124,8 +123,6 @@ def current_stage(home: Home, since_run_ids: frozenset[str]) -> str | None:
 def run_progress(home: Home, stream: TextIO | None = None,
                  title: str = "bcd35 run") -> Iterator[None]:
     """While the body runs the nightly DAG, show which stage the new run is in."""
-    from bcd35 import runs
-
     before = frozenset(r.run_id for r in runs.recent(home, limit=50))
     stop = threading.Event()
     reporter = _Reporter(title, stream)

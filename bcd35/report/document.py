@@ -333,6 +333,31 @@ def _write_stable_zip(blob: bytes, path: Path) -> None:
             dst.writestr(info, src.read(item.filename))
 
 
+def _vn(value, signed: bool = False) -> str:
+    if value is None:
+        return NO_DATA_VI
+    text = format_vn_number(value, 2)
+    return f"+{text}" if signed and value > 0 else text
+
+
+def _restatement(doc, restatement: dict) -> None:
+    """What a later release of the year changed since the previous one (the dict of
+    :func:`bcd35.restatement.restatement_between`), as a section of the Word file."""
+    r = restatement
+    _heading(doc, f"ĐÍNH CHÍNH SO VỚI BẢN {r['previous'].upper()}")
+    _para(doc, f"Bản {r['current']} thay cho bản {r['previous']} ({r['previous_status']}, ngày "
+               f"{r['previous_released_at'][:10]}).", indent=True)
+    if not r["kpis"]:
+        _para(doc, "Không chỉ tiêu nào thay đổi.", indent=True)
+    for k in r["kpis"]:
+        _para(doc, f"- {k['name_vi']} ({k['code']}): {_vn(k['old'])} → {_vn(k['new'])} "
+                   f"({'' if k['difference'] is None else _vn(k['difference'], signed=True)}).",
+              indent=True)
+    for f in r["files"]:
+        _para(doc, f"- Tệp nguồn {f['change_vi']}: {f['file']} ({f['kind']}, {f['rows']} dòng, "
+                   f"sha256 {f['sha256'][:12]}…).", indent=True)
+
+
 def write_docx(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, Path]],
                stamp: Stamp | None = None, restatement: dict | None = None) -> None:
     """Write the draft report; ``charts`` are the PNGs to embed, in order; ``stamp`` says on
@@ -359,9 +384,7 @@ def write_docx(path: Path, data: ReportData, charts: Sequence[tuple[ChartSpec, P
     _heading(doc, f"III. PHƯƠNG HƯỚNG, NHIỆM VỤ NĂM {data.year + 1}")
     _placeholder(doc, f"Văn phòng bổ sung phương hướng, nhiệm vụ năm {data.year + 1}.")
     if restatement is not None:
-        from bcd35.restatement import docx_section
-
-        docx_section(doc, restatement, _heading, _para)
+        _restatement(doc, restatement)
     _closing(doc, data)
     _signature_block(doc)
     _office_note(doc, data)

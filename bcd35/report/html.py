@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from markupsafe import Markup
+
+from bcd35.config import REPO_ROOT
 from bcd35.report.audit_pack import STATUS_TEXT, checks_with_status
 from bcd35.report.charts import ChartSpec
 from bcd35.report.kpis import KpiRow, ReportData
@@ -34,10 +38,6 @@ TEMPLATES_FOLDER = "mau"  # the clerks' XLSX templates, copied beside the report
 def copy_templates(folder: Path) -> list[Path]:
     """The prebuilt templates of the repository, copied into the report (the page links them
     and works offline from the folder)."""
-    import shutil
-
-    from bcd35.config import REPO_ROOT
-
     folder.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copyfile(source, folder / source.name))
             for source in sorted((REPO_ROOT / "templates").glob("mau_*.xlsx"))]
@@ -339,8 +339,6 @@ def render_page(data: ReportData, directory: Path, charts: Sequence[tuple[ChartS
                 home_root: Path | None = None, stamp: Stamp | None = None,
                 restatement: dict | None = None) -> str:
     """The page for the report files already written in ``directory``."""
-    from markupsafe import Markup
-
     y = data.year
     manifest = data.manifest
     committee = data.committee

@@ -151,3 +151,28 @@ def test_a_year_without_data_says_so(tmp_path):
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "TT")
     assert {row.cells[3].text for row in table.rows[1:]} == {"Chưa có số liệu"}
     assert len(doc.inline_shapes) == len(CHARTS)  # the charts say "no data" themselves
+
+
+def test_a_later_release_carries_what_it_restates(tmp_path, demo_docx):
+    restatement = {
+        "previous": "r1", "current": "r2", "previous_status": "chính thức / final",
+        "previous_released_at": "2025-01-15T08:00:00+07:00",
+        "kpis": [{"code": "hn_so_cuoc", "name_vi": "Số hội nghị", "old": 1234, "new": 1240.5,
+                  "difference": 6.5},
+                 {"code": "ctv_moi", "name_vi": "Cộng tác viên mới", "old": None, "new": 3,
+                  "difference": None}],
+        "files": [{"change_vi": "rút", "file": "hn/2024_12.xlsx", "kind": "meetings",
+                   "rows": 7, "sha256": "ab" * 32}],
+    }
+    charts = write_charts(tmp_path / "charts", sample())
+    path = tmp_path / "r2.docx"
+    write_docx(path, sample(), list(zip(CHARTS, charts, strict=True)), restatement=restatement)
+    texts = [p.text for p in body_paragraphs(Document(str(path)))]
+    start = texts.index("ĐÍNH CHÍNH SO VỚI BẢN R1")
+    assert texts[start + 1:start + 5] == [
+        "Bản r2 thay cho bản r1 (chính thức / final, ngày 2025-01-15).",
+        "- Số hội nghị (hn_so_cuoc): 1.234 → 1.240,50 (+6,50).",
+        "- Cộng tác viên mới (ctv_moi): Chưa có số liệu → 3 ().",
+        f"- Tệp nguồn rút: hn/2024_12.xlsx (meetings, 7 dòng, sha256 {'ab' * 6}…).",
+    ]
+    assert not any("ĐÍNH CHÍNH" in p.text for p in Document(str(demo_docx)).paragraphs)

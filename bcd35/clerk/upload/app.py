@@ -21,6 +21,7 @@ import os
 import secrets
 import unicodedata
 import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -31,10 +32,11 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.middleware.sessions import SessionMiddleware
 
-from bcd35.clerk.check import FileCheck, check_bytes
+from bcd35.clerk.check import FileCheck, _read_only, check_bytes
 from bcd35.clerk.templates import TEMPLATE_KINDS, template_name
 from bcd35.config import REPO_ROOT, Home
 from bcd35.ingest.kinds import KINDS
+from bcd35.settings import settings
 
 USER = "vanthu"
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
@@ -53,8 +55,6 @@ STATUS_VI = {
 
 
 def max_upload_bytes() -> int:
-    from bcd35.settings import settings
-
     return settings().upload_max_bytes
 
 
@@ -153,8 +153,6 @@ def write_into_inbox(home: Home, committee: str, name: str, data: bytes) -> Path
 
 def delivered(home: Home, committee: str) -> list[Delivered]:
     """What became of every file of the committee's folder: from the registry, read-only."""
-    from bcd35.clerk.check import _read_only
-
     prefix = f"{committee}/"
     folder = home.inbox / committee
     present = {p.relative_to(home.inbox).as_posix() for p in folder.glob("*")
@@ -162,8 +160,6 @@ def delivered(home: Home, committee: str) -> list[Delivered]:
     rows: list[Delivered] = []
     seen: set[str] = set()
     if home.state_db.is_file():
-        from contextlib import closing
-
         with closing(_read_only(home.state_db)) as conn:
             records = conn.execute(
                 "select f.*, s.original_path as seen_at, s.last_seen as seen_last "
