@@ -4,17 +4,31 @@ down."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from bcd35 import alerts, runs
+from bcd35 import settings as settings_module
+from bcd35.children import EXIT_ON_STOP_ENV, Stopped, stop_on_signals
+from bcd35.clerk.check import check_files, render_text
+from bcd35.clerk.templates import write_templates
 from bcd35.config import DEMO_INBOX, PRIVATE_UMASK, Home, committee_code, resolve_home
+from bcd35.fingerprint import FORCE_ENV
+from bcd35.ingest.quarantine import shown as escaped
+from bcd35.lock import DEFAULT_WAIT_SECONDS, HomeBusy, writer_lock
+from bcd35.operator.progress import run_progress, spinner
+from bcd35.operator.standalone import StandaloneError, down, log_file, running, up
+from bcd35.orchestrate import run_nightly
+from bcd35.outcomes import Outcome, most_serious, render_table
 
 
 def shown(text: str) -> str:
     """A value from a file, control characters escaped (imported late: keeps the CLI light)."""
-    from bcd35.ingest.quarantine import shown as escaped
 
     return escaped(text)
 
@@ -25,8 +39,6 @@ def _home(args: argparse.Namespace) -> Home:
 
 def cmd_run(args: argparse.Namespace) -> int:
     # The lock first, before Airflow is imported: a second writer costs nothing and exits fast.
-    from bcd35.lock import HomeBusy, writer_lock
-    from bcd35.outcomes import Outcome
 
     home = _home(args)
 
@@ -44,9 +56,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_locked(home: Home, args: argparse.Namespace) -> int:
-    from bcd35 import runs
-    from bcd35.children import EXIT_ON_STOP_ENV, Stopped, stop_on_signals
-    from bcd35.outcomes import Outcome
 
     os.environ[EXIT_ON_STOP_ENV] = str(os.getpid())
     try:
@@ -61,13 +70,8 @@ def _run_locked(home: Home, args: argparse.Namespace) -> int:
 
 
 def _run_nightly(home: Home, args: argparse.Namespace) -> int:
-    from bcd35 import runs
-    from bcd35.operator.progress import run_progress
-    from bcd35.orchestrate import run_nightly
-    from bcd35.outcomes import Outcome, most_serious
 
     if args.force:
-        from bcd35.fingerprint import FORCE_ENV
 
         os.environ[FORCE_ENV] = "1"
     if args.accept_withdrawals:
@@ -187,8 +191,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     """Freeze the published figures of a committee-year as the next release rN."""
-    from bcd35.lock import HomeBusy, writer_lock
-    from bcd35.outcomes import Outcome
     from bcd35.release import ReleaseRefused, create_release
     from bcd35.report import ReportRefused
 
@@ -300,8 +302,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_up(args: argparse.Namespace) -> int:
     """Start Airflow's UI (``airflow standalone``) over this home, in the background."""
-    from bcd35.operator.progress import spinner
-    from bcd35.operator.standalone import StandaloneError, log_file, running, up
 
     home = _home(args)
     before = running(home)
@@ -329,7 +329,6 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from bcd35.operator.standalone import down
 
     pid = down(_home(args))
     print(f"Airflow đã dừng / stopped (pid {pid})" if pid
@@ -338,8 +337,6 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from bcd35.lock import HomeBusy, writer_lock
-    from bcd35.outcomes import Outcome
     from bcd35.warehouse import PublishRefused, backend
 
     home = _home(args)
@@ -380,7 +377,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from bcd35.clerk.templates import write_templates
 
     for path in write_templates(Path(args.out)):
         print(path)
@@ -389,9 +385,6 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check files before they are dropped; writes nothing (a home is only read)."""
-    import json
-
-    from bcd35.clerk.check import check_files, render_text
 
     if args.as_path and len(args.files) != 1:
         print("--as chỉ dùng với một tệp / --as takes exactly one file", file=sys.stderr)
@@ -412,7 +405,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     """``alerts check``: the stale-warehouse check the watchdog DAG runs, for cron."""
-    from bcd35 import alerts
 
     home = _home(args)
     print(f"Cảnh báo / alerts: {alerts.status_text()}")
@@ -442,9 +434,6 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """The effective ``BCD35_*`` settings, secrets masked (``--markdown``: the docs' table)."""
-    from pydantic import ValidationError
-
-    from bcd35 import settings as settings_module
 
     if args.markdown:
         print(settings_module.markdown_table(), end="")
@@ -470,9 +459,6 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--home", help="home directory (default: $BCD35_HOME, else ./var)")
         p.set_defaults(func=func)
         return p
-
-    from bcd35.lock import DEFAULT_WAIT_SECONDS
-    from bcd35.outcomes import render_table
 
     run = add("run", cmd_run, "one nightly run through Airflow's DAG test runner")
     run.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import duckdb
 
-from bcd35.config import Home, committee_of, known_committees
+from bcd35.config import Home, committee_code, committee_of, known_committees
+from bcd35.ingest.registry import quarantined_files
+from bcd35.partitions import withheld_of
 
 DEFAULT_FILE = Path(__file__).with_name("data") / "periodic_kinds.csv"
 HOME_FILE = "periodic_kinds.csv"
@@ -149,8 +151,6 @@ def months_with_records(build: Path, committee: str, year: int) -> dict[str, set
 def quarantined_for(home: Home, committee: str, year: int) -> list[str]:
     """Quarantined files still waiting for the clerk that concern the year: the year is in
     their inbox path, or their path names no year at all (it may be any year's)."""
-    from bcd35.config import committee_code
-    from bcd35.ingest.registry import quarantined_files
 
     known = known_committees(home)
     out = []
@@ -167,7 +167,6 @@ def quarantined_for(home: Home, committee: str, year: int) -> list[str]:
 
 def completeness(home: Home, build: Path, manifest: dict, committee: str,
                  year: int) -> Completeness:
-    from bcd35.partitions import withheld_of
 
     kinds = periodic_kinds(home, committee)
     seen = months_with_records(build, committee, year)

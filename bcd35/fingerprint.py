@@ -27,6 +27,8 @@ from bcd35.config import (
     committees_file,
     pseudonym_key,
 )
+from bcd35.home_reference import input_files
+from bcd35.settings import settings
 
 FORCE_ENV = "BCD35_FORCE_BUILD"  # "1": build even when nothing changed
 DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "packages.yml", "models/**/*", "macros/**/*",
@@ -65,7 +67,6 @@ def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) 
     listing = committees_file(home)
     if listing.exists():
         h.update(hashlib.sha256(listing.read_bytes()).digest())
-    from bcd35.home_reference import input_files
 
     h.update(b"home reference\0")
     for path in input_files(home):
@@ -86,6 +87,5 @@ def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) 
 
 
 def forced() -> bool:
-    from bcd35.settings import settings
 
     return settings().force_build

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+from bcd35 import alerts
 from bcd35.airflow_env import Embedded, airflow_env
 from bcd35.config import DAGS_DIR, Home
 from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
@@ -41,7 +43,6 @@ def prepare(home: Home) -> None:
 
 
 def _airflow_version() -> str:
-    from importlib.metadata import version
 
     return version("apache-airflow")
 
@@ -58,7 +59,6 @@ def run_nightly(home: Home) -> tuple[str, str]:
     dag = bag.dags[DAG_ID]
     dag_run = dag.test()
     if str(dag_run.state) == "failed":  # sent once: the DAG's failure callback may have sent it
-        from bcd35 import alerts
 
         alerts.send_night_failed(home, dag_run.run_id)
     return dag_run.run_id, str(dag_run.state)

@@ -15,92 +15,46 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
-from bcd35.config import Home, code_version
+from bcd35.completeness import ReferenceError_, completeness
+from bcd35.config import Home, code_version, page_timezone
 from bcd35.hashing import sha256_of
+from bcd35.partitions import partitioned_tables
+from bcd35.release_index import (
+    RELEASE_FILE,
+    Release,
+    all_releases,
+    final_release_sources,
+    list_releases,
+    read_release,
+    releases_root,
+    with_previous_year_release,
+    year_dir,
+)
+from bcd35.report import check_not_withheld, check_publishable, write_files
+from bcd35.report.audit_pack import original_path
+from bcd35.report.kpis import read_report_data
+from bcd35.report.stamp import Stamp
+from bcd35.restatement import restatement_between, write_restatement
 
-RELEASE_FILE = "RELEASE.json"
+__all__ = ["RELEASE_FILE", "Release", "ReleaseRefused", "all_releases", "create_release",
+           "diff", "final_release_sources", "list_releases", "read_release", "releases_root",
+           "with_previous_year_release", "year_dir"]
+
 DATA_FOLDER = "data"
-_RN = re.compile(r"^r([1-9][0-9]*)$")
 
 
 class ReleaseRefused(RuntimeError):
     """The release would not be backed by validated, complete figures (message in both
     languages)."""
-
-
-@dataclass(frozen=True)
-class Release:
-    committee: str
-    year: int
-    number: int
-    directory: Path
-    doc: dict
-
-    @property
-    def name(self) -> str:
-        return f"r{self.number}"
-
-    @property
-    def provisional(self) -> bool:
-        return bool(self.doc.get("provisional"))
-
-
-def releases_root(home: Home) -> Path:
-    return home.root / "releases"
-
-
-def year_dir(home: Home, committee: str, year: int) -> Path:
-    return releases_root(home) / committee / str(int(year))
-
-
-def list_releases(home: Home, committee: str, year: int) -> list[Release]:
-    """The releases of a committee-year, r1 first."""
-    folder = year_dir(home, committee, year)
-    found = []
-    if folder.is_dir():
-        for path in folder.iterdir():
-            match = _RN.match(path.name)
-            if match and (path / RELEASE_FILE).is_file():
-                found.append(read_release(path))
-    return sorted(found, key=lambda r: r.number)
-
-
-def all_releases(home: Home) -> list[Release]:
-    root = releases_root(home)
-    out = []
-    if root.is_dir():
-        for committee in sorted(p for p in root.iterdir() if p.is_dir()):
-            for year in sorted(p for p in committee.iterdir() if p.name.isdigit()):
-                out += list_releases(home, committee.name, int(year.name))
-    return out
-
-
-def final_release_sources(home: Home) -> dict[str, list[str]]:
-    """sha256 of every source file a final release was made from → those releases
-    (``"ham_yen 2024 r2"``): withdrawing one changes figures the office filed as final."""
-    behind: dict[str, list[str]] = {}
-    for release in all_releases(home):
-        if release.provisional:
-            continue
-        for source in release.doc.get("sources", []):
-            behind.setdefault(source["sha256"], []).append(
-                f"{release.committee} {release.year} {release.name}")
-    return behind
-
-
-def read_release(path: Path) -> Release:
-    doc = json.loads((path / RELEASE_FILE).read_text(encoding="utf-8"))
-    return Release(doc["committee"], int(doc["year"]), int(doc["number"]), path, doc)
 
 
 sha256_file = sha256_of  # the name backup, verify and the tests import
@@ -116,7 +70,6 @@ def file_hashes(directory: Path) -> dict[str, str]:
 def export_partition(build: Path, committee: str, year: int, folder: Path) -> dict[str, int]:
     """The partition's rows of every partitioned mart as ``folder/<table>.parquet``; returns
     table → rows. Rows are ordered, so the same figures give the same rows."""
-    from bcd35.partitions import partitioned_tables
 
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
@@ -140,8 +93,6 @@ def partition_sources(build: Path, manifest: dict, committee: str, year: int,
     """The source files whose rows are in the partition (the manifest's list, narrowed to the
     files the partition's fact rows name), each with where its original is kept and the
     original's sha256 as it is now."""
-    from bcd35.partitions import partitioned_tables
-    from bcd35.report.audit_pack import original_path
 
     shas: set[str] = set()
     with duckdb.connect(str(build), read_only=True) as con:
@@ -181,8 +132,6 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
     """Freeze the published, validated figures of (committee, year) as the next ``rN``.
 
     The caller holds the home's writer lock (no night publishes while the figures are read)."""
-    from bcd35.report import check_not_withheld, check_publishable, write_files
-    from bcd35.report.kpis import read_report_data
 
     if not note.strip():
         raise ReleaseRefused("Cần ghi chú (--note) cho bản phát hành. / A release needs a note "
@@ -190,8 +139,7 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
     build, manifest = check_publishable(home, allow_stale=False)
     check_not_withheld(manifest, committee, year)
     if not provisional:
-        from bcd35.completeness import ReferenceError_, completeness
-
+    
         try:
             status = completeness(home, build, manifest, committee, year)
         except ReferenceError_ as exc:
@@ -207,10 +155,7 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
             f"Không có số liệu năm {year} cho {committee} trong bản đã công bố. / "
             f"The published build has no figures for {year} ({committee}).")
     previous = existing[-1] if existing else None
-    from zoneinfo import ZoneInfo
 
-    from bcd35.config import page_timezone
-    from bcd35.report.stamp import Stamp
 
     stamp = Stamp(kind="release", build_id=manifest["build_id"], number=number,
                   provisional=provisional, date=now.astimezone(ZoneInfo(page_timezone())).date())
@@ -223,15 +168,13 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
         sources = partition_sources(build, manifest, committee, year, home)
         restatement = None
         if previous is not None:
-            from bcd35.restatement import restatement_between
-
+        
             restatement = restatement_between(previous.doc, _kpi_values(data), sources,
                                               f"r{number}", _kpi_names(data), home)
         write_files(staging, home, build, data, stamp=stamp, restatement=restatement)
         rows = export_partition(build, committee, year, staging / DATA_FOLDER)
         if restatement is not None:
-            from bcd35.restatement import write_restatement
-
+        
             write_restatement(staging, restatement)
         doc = {
             "committee": committee,
@@ -287,15 +230,12 @@ def diff(home: Home, year: int, committee: str, names: list[str]) -> dict:
     if unknown:
         raise ReleaseRefused(f"{committee} {year}: không có / no such release {', '.join(unknown)}"
                              f" (có / there are {', '.join(releases)})")
-    from bcd35.restatement import restatement_between
 
     older = releases[names[0]] if names else list(releases.values())[-1]
     if len(names) > 1:
         newer = releases[names[1]].doc
         return restatement_between(older.doc, newer["kpis"], newer["sources"], names[1],
                                    home=home)
-    from bcd35.report import check_publishable
-    from bcd35.report.kpis import read_report_data
 
     build, manifest = check_publishable(home, allow_stale=True)
     data = read_report_data(build, committee, year, manifest)
@@ -303,20 +243,3 @@ def diff(home: Home, year: int, committee: str, names: list[str]) -> dict:
                                partition_sources(build, manifest, committee, year, home),
                                f"hiện tại / current ({manifest['build_id']})", _kpi_names(data),
                                home)
-
-
-def with_previous_year_release(home: Home, data):
-    """The previous-year column from the latest final release of Y−1 when there is one (what
-    the office filed for that year); otherwise it stays the warehouse's, with the months it
-    covers."""
-    from dataclasses import replace
-
-    finals = [r for r in list_releases(home, data.committee.code, data.year - 1)
-              if not r.provisional]
-    if not finals:
-        return data
-    filed = finals[-1]
-    kpis = [replace(k, previous_year=filed.doc["kpis"].get(k.code),
-                    previous_year_release=filed.name, is_previous_year_partial=False,
-                    previous_year_months=None) for k in data.kpis]
-    return replace(data, kpis=kpis)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bcd35.config import Home
@@ -83,3 +83,18 @@ def final_release_sources(home: Home) -> dict[str, list[str]]:
 def read_release(path: Path) -> Release:
     doc = json.loads((path / RELEASE_FILE).read_text(encoding="utf-8"))
     return Release(doc["committee"], int(doc["year"]), int(doc["number"]), path, doc)
+
+
+def with_previous_year_release(home: Home, data):
+    """The previous-year column from the latest final release of Y−1 when there is one (what
+    the office filed for that year); otherwise it stays the warehouse's, with the months it
+    covers."""
+    finals = [r for r in list_releases(home, data.committee.code, data.year - 1)
+              if not r.provisional]
+    if not finals:
+        return data
+    filed = finals[-1]
+    kpis = [replace(k, previous_year=filed.doc["kpis"].get(k.code),
+                    previous_year_release=filed.name, is_previous_year_partial=False,
+                    previous_year_months=None) for k in data.kpis]
+    return replace(data, kpis=kpis)

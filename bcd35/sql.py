@@ -23,6 +23,8 @@ Commands: ``make sql`` / ``make docs`` (or ``python -m bcd35.sql shell|docs --ho
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import os
 import shutil
 import subprocess
@@ -32,7 +34,10 @@ from pathlib import Path
 
 from bcd35.config import Home, committee_code, resolve_home
 from bcd35.constants import ANALYST_ROLE
+from bcd35.ingest import ensure_raw_schemas
 from bcd35.settings import settings
+from bcd35.warehouse.dbt import dbt_command
+from bcd35.warehouse.duckdb import DuckDBWarehouse
 
 SHELL_SETUP: tuple[str, ...] = (
     "SET enable_external_access = false;",
@@ -144,9 +149,6 @@ def build_docs(home: Home) -> Path:
     The catalog (column types) is read from a private copy of the published build, so the
     docs never hold a lock on the file analysts and the nightly run use.
     """
-    from bcd35.ingest import ensure_raw_schemas
-    from bcd35.warehouse.dbt import dbt_command
-    from bcd35.warehouse.duckdb import DuckDBWarehouse
 
     home.ensure()
     ensure_raw_schemas(home)  # dbt parses the sources' read_parquet globs
@@ -187,8 +189,6 @@ def serve_docs(home: Home, port: int = DOCS_PORT, host: str = "127.0.0.1") -> in
 def serve_directory(directory: Path, port: int = DOCS_PORT, host: str = "127.0.0.1",
                     what: str = "docs") -> int:
     """Serve a built site on http://host:port until Ctrl-C (localhost only by default)."""
-    import functools
-    import http.server
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     with http.server.ThreadingHTTPServer((host, port), handler) as server:

@@ -18,23 +18,29 @@ import ast
 import sqlite3
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+from croniter import croniter  # Airflow's own dependency
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from bcd35 import runs
+from bcd35.alerts import status_text as alert_status
+from bcd35.completeness import ReferenceError_, completeness
 from bcd35.config import DAGS_DIR, Home, page_timezone
 from bcd35.constants import NIGHTLY_DAG_ID
 from bcd35.ingest import registry
 from bcd35.ingest.quarantine import shown
 from bcd35.lock import is_held
+from bcd35.operator.standalone import running
+from bcd35.partitions import published_partitions
+from bcd35.release_index import all_releases
 from bcd35.warehouse import backend, data_docs_dir, published_build, read_manifest
 
 NIGHTLY_DAG_FILE = DAGS_DIR / "bcd35_nightly.py"
@@ -98,20 +104,9 @@ def next_run_after(schedule: Schedule, now: datetime) -> datetime | None:
     """The next time the cron fires after ``now``, in the schedule's time zone."""
     local = now.astimezone(ZoneInfo(schedule.timezone))
     try:
-        from croniter import croniter  # Airflow's own dependency
-
         return croniter(schedule.cron, local).get_next(datetime)
-    except ImportError:
-        pass
     except (ValueError, KeyError):
         return None
-    fields = schedule.cron.split()  # fallback: "M H * * *" only
-    if len(fields) != 5 or fields[2:] != ["*", "*", "*"] or not all(
-            f.isdigit() for f in fields[:2]):
-        return None
-    candidate = local.replace(hour=int(fields[1]), minute=int(fields[0]), second=0,
-                              microsecond=0)
-    return candidate if candidate > local else candidate + timedelta(days=1)
 
 
 def nightly_is_paused(home: Home) -> bool | None:
@@ -233,9 +228,6 @@ def published_part(home: Home) -> RenderableType:
 def years_part(home: Home) -> RenderableType:
     """Per committee-year of the published build (and any with a release): whether it is
     complete enough for a final release, and its releases."""
-    from bcd35.completeness import ReferenceError_, completeness
-    from bcd35.partitions import published_partitions
-    from bcd35.release import all_releases
 
     table = _table("Năm báo cáo / Report years", "Ban / committee", "Năm / year",
                    "Đủ năm / complete", "Bản phát hành / releases")
@@ -377,8 +369,6 @@ def skipped_part(home: Home) -> RenderableType:
 
 
 def schedule_part(home: Home, now: datetime | None = None) -> RenderableType:
-    from bcd35.alerts import status_text as alert_status
-    from bcd35.operator.standalone import running
 
     table = _table("Lần chạy theo lịch tiếp theo / Next scheduled run", "", "")
     table.show_header = False

@@ -20,6 +20,7 @@ from pathlib import Path
 from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, outcomes_of, run_checkpoint
 from bcd35.audit.gx import ephemeral_context, quiet
 from bcd35.audit.suites import SuiteSpec, load_suites
+from bcd35.pg import PgTarget
 from bcd35.settings import settings
 
 NEW_PAGES_SQL = """
@@ -45,8 +46,6 @@ def _q(name: str) -> str:
 def connection_string() -> str:
     """SQLAlchemy URL of the warehouse; the password stays a ``${…}`` reference that GX
     substitutes from the environment, so it is never part of GX's stored configuration."""
-    from bcd35.warehouse.postgres import PgTarget
-
     t = PgTarget.from_env()
     password = ":${BCD35_PG_PASSWORD}" if t.password else ""
     return (f"postgresql+psycopg2://{t.user}{password}@{t.host}:{t.port}/{t.database}"

@@ -15,6 +15,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bcd35.config import Home, committee_code, page_timezone
+from bcd35.partitions import withheld_of
+from bcd35.report import write_report
+from bcd35.report.kpis import read_annual_kpis
+from bcd35.warehouse import published_build, read_manifest
 
 
 def default_years(now: datetime | None = None) -> list[int]:
@@ -25,8 +29,6 @@ def default_years(now: datetime | None = None) -> list[int]:
 
 def years_with_figures(home: Home, years: list[int], committee: str | None = None) -> list[int]:
     """Those of ``years`` for which the published build has annual KPIs."""
-    from bcd35.report.kpis import read_annual_kpis
-    from bcd35.warehouse import published_build
 
     build = published_build(home)
     if build is None:
@@ -41,9 +43,6 @@ def write_reports(home: Home, years: list[int] | None = None) -> dict[str, list]
     ``written`` lists ``{"year", "directory", "build_id", "files"}``. Raises
     :class:`bcd35.report.ReportRefused` when the published build may not be reported from.
     """
-    from bcd35.partitions import withheld_of
-    from bcd35.report import write_report
-    from bcd35.warehouse import published_build, read_manifest
 
     asked = sorted(set(years or default_years()))
     todo = years_with_figures(home, asked)

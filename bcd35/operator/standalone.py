@@ -33,6 +33,7 @@ from bcd35.airflow_env import (
 )
 from bcd35.airflow_env import Standalone as AirflowStandalone
 from bcd35.config import Home
+from bcd35.orchestrate import prepare
 
 HOST = LOOPBACK
 DEFAULT_PORT = 8080
@@ -203,7 +204,6 @@ def wait_until_ready(standalone: Standalone, timeout: float = READY_TIMEOUT_S) -
 
 def up(home: Home, port: int = DEFAULT_PORT, timeout: float = READY_TIMEOUT_S) -> Standalone:
     """Start ``airflow standalone`` in the background and return once its API answers."""
-    from bcd35.orchestrate import prepare
 
     current = running(home)
     if current is not None:

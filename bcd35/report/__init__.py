@@ -18,6 +18,7 @@ from pathlib import Path
 from bcd35 import runs
 from bcd35.config import Home, committee_code
 from bcd35.partitions import withheld_of
+from bcd35.release_index import with_previous_year_release
 from bcd35.report.audit_pack import write_audit_pack
 from bcd35.report.charts import CHARTS, write_charts
 from bcd35.report.document import write_docx
@@ -81,8 +82,6 @@ def check_not_withheld(manifest: dict, committee: str, year: int) -> None:
 def write_report(home: Home, year: int, committee: str, allow_stale: bool = False) -> Report:
     build, manifest = check_publishable(home, allow_stale)
     check_not_withheld(manifest, committee, year)
-    from bcd35.release import with_previous_year_release
-
     data = with_previous_year_release(home, read_report_data(build, committee, year, manifest))
     if not data.kpis:
         raise ReportRefused(

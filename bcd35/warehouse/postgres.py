@@ -46,7 +46,7 @@ from pathlib import Path
 from bcd35.audit import AuditResult
 from bcd35.audit.postgres import audit_candidate_pg
 from bcd35.audit.tables import write_postgres
-from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home
+from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, pseudonym_key
 from bcd35.constants import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
 from bcd35.ingest.kinds import KINDS, Kind
 from bcd35.partitions import (
@@ -57,6 +57,7 @@ from bcd35.partitions import (
     Withheld,
     year_column,
 )
+from bcd35.pg import PgTarget
 from bcd35.settings import settings
 from bcd35.warehouse.base import Warehouse, source_counts_sql
 from bcd35.warehouse.dbt import COMMITTEES_ENV, dbt_env, home_inputs, run_build
@@ -79,33 +80,6 @@ HOME_TABLES = {"committees": COMMITTEES_ENV, "kpi_targets": "BCD35_KPI_TARGETS_C
 
 
 # --- connections and names ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PgTarget:
-    host: str = "127.0.0.1"
-    port: int = 5432
-    user: str = "postgres"
-    password: str = ""
-    database: str = "bcd35"
-
-    @classmethod
-    def from_env(cls) -> PgTarget:
-        s = settings()
-        return cls(host=s.pg_host, port=s.pg_port, user=s.pg_user,
-                   password=s.secret("pg_password") or "", database=s.pg_database)
-
-    def env(self) -> dict[str, str]:
-        """The variables dbt_project/profiles.yml reads for the ``postgres`` output."""
-        return {"BCD35_PG_HOST": self.host, "BCD35_PG_PORT": str(self.port),
-                "BCD35_PG_USER": self.user, "BCD35_PG_PASSWORD": self.password,
-                "BCD35_PG_DATABASE": self.database}
-
-    def connect(self, **kwargs):
-        import psycopg2
-
-        return psycopg2.connect(host=self.host, port=self.port, user=self.user,
-                                password=self.password, dbname=self.database, **kwargs)
-
 
 @contextlib.contextmanager
 def connect(autocommit: bool = False) -> Iterator:
@@ -308,8 +282,6 @@ def _escape_option(value: str) -> str:
 
 def pg_dbt_env(home: Home, target: PgTarget, committee: str) -> dict[str, str]:
     """Environment of a dbt process building on PostgreSQL."""
-    from bcd35.config import pseudonym_key
-
     options = os.environ.get("PGOPTIONS", "")
     key = pseudonym_key(home).decode()
     return dbt_env(home, committee, {
