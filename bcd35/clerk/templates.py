@@ -102,9 +102,10 @@ class Rule:
     kind: str  # date | month | year | count | list | text
     number_format: str | None = None
     values: tuple[str, ...] = ()
+    note_vi: str = ""  # what to know before choosing (first: Excel cuts a prompt at 255)
 
     def describe_vi(self) -> str:
-        return {
+        return self.note_vi + {
             "date": "Ngày theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 14/03/2025.",
             "month": "Tháng phát hành theo dạng tháng/năm (mm/yyyy), ví dụ 03/2025.",
             "year": f"Năm bốn chữ số, từ {MIN_YEAR} đến {MAX_YEAR}.",
@@ -114,10 +115,19 @@ class Rule:
         }[self.kind]
 
 
+def commune_note() -> str:
+    """Which communes a row may name: by its date (docs/formats.md#communes)."""
+    since = reference.merger().effective.strftime("%d/%m/%Y")
+    return (f"Theo ngày của dòng (sổ cấp phát: theo Năm): trước {since} ghi đơn vị cũ hoặc "
+            f"«{reference.DISTRICT_LEVEL}»; từ {since} ghi xã mới "
+            f"({', '.join(reference.communes_2025().labels)}). ")
+
+
 def rule(column: Column) -> Rule:
     values = choices(column)
     if values is not None:
-        return Rule("list", "@", tuple(values))
+        note = commune_note() if column.name == "xa_thi_tran" else ""
+        return Rule("list", "@", tuple(values), note)
     if column.name in MONTH_COLUMNS:
         return Rule("month", MONTH_FORMAT)
     if column.name in YEAR_COLUMNS:
