@@ -129,6 +129,7 @@ class Merger:
 
 @lru_cache(maxsize=4)
 def merger(reference_dir: Path = REFERENCE_DIR) -> Merger:
+    """The arrangement as the ingest and the docs use it; one effective date for every row."""
     old = {row["ma_dvhc"]: f"{row['loai_dvhc']} {row['ten_dvhc']}"
            for row in _read_csv(reference_dir, "communes.csv")}
     rows = _read_csv(reference_dir, "commune_merger_2025.csv")
