@@ -7,6 +7,9 @@
 - ``<!-- bcd35:input-formats -->`` becomes one table per file kind, from
   ``bcd35.ingest.kinds.KINDS``, the contract the ingest recognises files by: the clerks' page
   cannot drift from what loads.
+- ``<!-- bcd35:communes -->`` becomes the table of the communes before and after the 1 July
+  2025 arrangement, from the reference data the ingest resolves Xã/Thị trấn against
+  (``bcd35.reference.merger``).
 
 mkdocs.yml names this file under ``hooks:``; tests/unit/test_docs_site.py imports it by path.
 """
@@ -22,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 BENCH_MARKER = "<!-- bcd35:bench-results -->"
 FORMATS_MARKER = "<!-- bcd35:input-formats -->"
+COMMUNES_MARKER = "<!-- bcd35:communes -->"
 REQUIRED, OPTIONAL = "required / bắt buộc", "optional / tuỳ chọn"
 SIZES = ("small", "province", "national")
 # bench/run.py names its files SIZE-<UTC time>.json and all-<UTC time>.json (every size)
@@ -98,9 +102,25 @@ def input_formats_markdown() -> str:
     return "\n".join(parts)
 
 
+def communes_markdown(reference_dir: Path | None = None) -> str:
+    """The xã from the arrangement's effective date, each with its GSO code and the pre-2025
+    units (as clerks wrote them before that day) it was made of."""
+    from bcd35 import reference
+
+    merger = reference.merger(reference_dir) if reference_dir else reference.merger()
+    since = merger.effective.strftime("%d/%m/%Y")
+    rows = [f"| {label} | `{code}` | {', '.join(merger.parts(code))} |"
+            for code, label in merger.labels_new.items()]
+    return (f"| from {since}: write | GSO code | before {since}: write one of |\n"
+            "|---|---|---|\n" + "\n".join(rows)
+            + f"\n| — | — | `{reference.DISTRICT_LEVEL}` (district level; gone from {since}) |\n")
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (MkDocs API)
     if BENCH_MARKER in markdown:
         markdown = markdown.replace(BENCH_MARKER, bench_results_markdown())
     if FORMATS_MARKER in markdown:
         markdown = markdown.replace(FORMATS_MARKER, input_formats_markdown())
+    if COMMUNES_MARKER in markdown:
+        markdown = markdown.replace(COMMUNES_MARKER, communes_markdown())
     return markdown

@@ -13,7 +13,6 @@ the instructions sheet itself a sheet of that kind, and the example would be loa
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -40,20 +39,14 @@ COUNT_FORMAT = "#,##0"  # Excel shows it with the office's own separators (9.960
 
 
 def new_communes(reference_dir: Path = REFERENCE_DIR) -> list[str]:
-    """The communes in force from 1 July 2025, as ``Xã <name>`` (the merger's reference data)."""
-    with (reference_dir / "commune_merger_2025.csv").open(encoding="utf-8-sig",
-                                                           newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    names: list[str] = []
-    for row in sorted(rows, key=lambda r: r["commune_code_2025"]):
-        label = f"{row['unit_type_2025_vi']} {row['commune_name_2025_vi']}"
-        if label not in names:
-            names.append(label)
-    return names
+    """The communes in force from 1 July 2025, as ``Xã <name>`` (the merger's reference data,
+    the list the ingest resolves rows dated from that day against)."""
+    return list(reference.communes_2025(reference_dir).labels)
 
 
 def commune_choices() -> list[str]:
-    """Old units (and ``Huyện``) first, then the new communes not spelled the same already."""
+    """Old units (and ``Huyện``) first, then the new communes not spelled the same already:
+    which of them a row may name depends on its date (docs/formats.md#communes)."""
     old = list(reference.communes().labels)
     return old + [name for name in new_communes() if name not in old]
 
@@ -109,9 +102,10 @@ class Rule:
     kind: str  # date | month | year | count | list | text
     number_format: str | None = None
     values: tuple[str, ...] = ()
+    note_vi: str = ""  # what to know before choosing (first: Excel cuts a prompt at 255)
 
     def describe_vi(self) -> str:
-        return {
+        return self.note_vi + {
             "date": "Ngày theo dạng ngày/tháng/năm (dd/mm/yyyy), ví dụ 14/03/2025.",
             "month": "Tháng phát hành theo dạng tháng/năm (mm/yyyy), ví dụ 03/2025.",
             "year": f"Năm bốn chữ số, từ {MIN_YEAR} đến {MAX_YEAR}.",
@@ -121,10 +115,19 @@ class Rule:
         }[self.kind]
 
 
+def commune_note() -> str:
+    """Which communes a row may name: by its date (docs/formats.md#communes)."""
+    since = reference.merger().effective.strftime("%d/%m/%Y")
+    return (f"Theo ngày của dòng (sổ cấp phát: theo Năm): trước {since} ghi đơn vị cũ hoặc "
+            f"«{reference.DISTRICT_LEVEL}»; từ {since} ghi xã mới "
+            f"({', '.join(reference.communes_2025().labels)}). ")
+
+
 def rule(column: Column) -> Rule:
     values = choices(column)
     if values is not None:
-        return Rule("list", "@", tuple(values))
+        note = commune_note() if column.name == "xa_thi_tran" else ""
+        return Rule("list", "@", tuple(values), note)
     if column.name in MONTH_COLUMNS:
         return Rule("month", MONTH_FORMAT)
     if column.name in YEAR_COLUMNS:

@@ -307,16 +307,21 @@ def _derived(kind: Kind, table: dict[str, pa.Array]) -> None:
     """Add the derived columns, computed once per distinct source value."""
     import pyarrow as pa
 
-    for target, source, derive in DERIVATIONS[kind.name]:
-        values = table[source].to_pylist()
-        derived: dict[object, object] = {None: None}
+    for derivation in DERIVATIONS[kind.name]:
+        values = table[derivation.source].to_pylist()
+        whens = (table[derivation.dated_by].to_pylist() if derivation.dated_by
+                 else [None] * len(values))
+        derived: dict[tuple[object, object], object] = {}
+        out: list[object] = []
         try:
-            for text in values:
-                if text not in derived:
-                    derived[text] = derive(text)
+            for text, when in zip(values, whens, strict=True):
+                key = (text, when)
+                if key not in derived:
+                    derived[key] = None if text is None else derivation(text, when)
+                out.append(derived[key])
         except VnParseError:
-            raise NeedsRows(target) from None
-        table[target] = pa.array([derived[text] for text in values], pa.string())
+            raise NeedsRows(derivation.target) from None
+        table[derivation.target] = pa.array(out, pa.string())
 
 
 def _columns_of(rows: Sequence[tuple[int, tuple[object, ...]]], match: HeaderMatch,

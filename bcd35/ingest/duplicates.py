@@ -35,9 +35,9 @@ _Seen = tuple[ParsedSheet, int, Record]  # sheet, line, record
 
 def _source_of(kind: Kind, name: str) -> str:
     """The column read from the file that a derived key column comes from."""
-    for target, source, _ in DERIVATIONS[kind.name]:
-        if target == name:
-            return source
+    for derivation in DERIVATIONS[kind.name]:
+        if derivation.target == name:
+            return derivation.source
     return name
 
 
@@ -69,7 +69,7 @@ NOT_COMPARED = frozenset({"stt", "ghi_chu"})
 
 def compared_columns(kind: Kind) -> list[tuple[str, str]]:
     """(column as read, column compared): the normalised form or code where there is one."""
-    derived = {source: target for target, source, _ in DERIVATIONS[kind.name]}
+    derived = {d.source: d.target for d in DERIVATIONS[kind.name]}
     return [(c.name, derived.get(c.name, c.name)) for c in kind.source_columns
             if c.name not in NOT_COMPARED]
 

@@ -79,7 +79,9 @@ MEETING_LOG = Kind(
         _d("don_vi_to_chuc_norm", "string"),
         _c("xa_thi_tran", "string", "Xã/Thị trấn", "Xã / Thị trấn", "Xã, thị trấn", "Xã/TT",
            "Xã, phường, thị trấn"),
-        # GSO code of the pre-2025 unit (e.g. 02374), or the district code 074 for "Huyện"
+        # GSO code of the unit the row names in the list in force on its Ngày
+        # (docs/formats.md#communes): before 1 July 2025 a pre-2025 unit (e.g. 02374) or the
+        # district 074 for "Huyện"; from that day one of the 8 new xã (Xã Hàm Yên = 02374)
         _d("ma_dvhc", "string"),
         _c("so_dai_bieu", "int64", "Số đại biểu"),
         _c("stt", "string", "STT", required=False),
@@ -138,6 +140,7 @@ BULLETIN_DISTRIBUTION = Kind(
         _c("so_luong", "int64", "Số lượng"),
         _c("xa_thi_tran", "string", "Xã/Thị trấn", "Xã / Thị trấn", "Xã, thị trấn", "Xã/TT",
            "Xã, phường, thị trấn", required=False),
+        # as for meetings, by the register's Năm (no date): both lists in 2025
         _d("ma_dvhc", "string"),
     ),
     natural_key=("ten_an_pham_norm", "nam", "so", "don_vi_nhan_norm"),

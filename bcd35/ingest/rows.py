@@ -1,8 +1,8 @@
 """Parse the data rows of a recognised sheet into records of the raw schema (``kinds.py``).
 
 Every cell is checked; every bad cell becomes a :class:`CellError` naming line, column (as
-written in the file), value and reason. Derived columns (``*_norm``, codes, ``ma_dvhc``,
-``lien_ket_norm``, the Meta export period) are filled here. Blank rows are skipped.
+written in the file), value and reason. Derived columns (``*_norm``, codes, ``ma_dvhc`` by the
+row's date, ``lien_ket_norm``, the Meta export period) are filled here. Blank rows are skipped.
 
 Row-level faults: a CSV line with more cells than the header (an unquoted delimiter in a value),
 a CSV line too short to reach a required column (a ragged row), and text garbled by a wrong
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from bcd35 import reference
 from bcd35.ingest.detect import HeaderMatch
@@ -191,6 +191,22 @@ def _value_optional(kind: Kind, column: Column) -> bool:
 # --------------------------------------------------------------------------------------------
 
 Derive = Callable[[str], str]
+DatedDerive = Callable[[str, object], str]
+
+
+class Derivation(NamedTuple):
+    """A derived column: ``target`` computed from the text of ``source`` (and, for ``dated``
+    derivations, the value of the ``dated_by`` column of the same row: its date or year)."""
+
+    target: str
+    source: str
+    derive: Derive | DatedDerive
+    dated_by: str | None = None
+
+    def __call__(self, text: str, when: object = None) -> str:
+        if self.dated_by is None:
+            return self.derive(text)  # type: ignore[call-arg]
+        return self.derive(text, when)  # type: ignore[call-arg]
 
 
 def _lookup(get: Callable[[], reference.Lookup]) -> Derive:
@@ -198,13 +214,23 @@ def _lookup(get: Callable[[], reference.Lookup]) -> Derive:
         lookup = get()
         found = lookup.code(text)
         if found is None:
-            labels = "; ".join(lookup.labels)
-            raise VnParseError(
-                f"'{text}' không có trong danh mục {lookup.domain_vi}. Giá trị hợp lệ: {labels}.",
-                f"'{text}' is not a known {lookup.domain_vi} value. Accepted: {labels}.")
+            raise reference.unknown_value(text, lookup.domain_vi, lookup.labels)
         return found
 
     return code
+
+
+def commune_on(text: str, when: object) -> str:
+    """``Xã/Thị trấn`` → GSO code in the list in force on the row's date (a meeting's Ngày) or
+    in its year (a distribution's Năm): docs/formats.md#communes. A row whose date could not
+    be read is already refused; its commune is checked against both lists."""
+    if isinstance(when, datetime):
+        when = when.date()
+    if isinstance(when, date):
+        return reference.resolve_commune(text, day=when)
+    if isinstance(when, int):
+        return reference.resolve_commune(text, year=when)
+    return reference.resolve_commune(text)
 
 
 def link_norm(text: str) -> str:
@@ -212,32 +238,32 @@ def link_norm(text: str) -> str:
     return text.strip().rstrip("/")
 
 
-DERIVATIONS: dict[str, tuple[tuple[str, str, Derive], ...]] = {
+DERIVATIONS: dict[str, tuple[Derivation, ...]] = {
     "meeting_log": (
-        ("ten_hoi_nghi_norm", "ten_hoi_nghi", normalize_key),
-        ("loai_hoi_nghi", "loai_hoi_nghi_goc", _lookup(reference.meeting_kinds)),
-        ("don_vi_to_chuc_norm", "don_vi_to_chuc", normalize_key),
-        ("ma_dvhc", "xa_thi_tran", _lookup(reference.communes)),
+        Derivation("ten_hoi_nghi_norm", "ten_hoi_nghi", normalize_key),
+        Derivation("loai_hoi_nghi", "loai_hoi_nghi_goc", _lookup(reference.meeting_kinds)),
+        Derivation("don_vi_to_chuc_norm", "don_vi_to_chuc", normalize_key),
+        Derivation("ma_dvhc", "xa_thi_tran", commune_on, dated_by="ngay"),
     ),
     "commendation": (
-        ("hinh_thuc", "hinh_thuc_goc", _lookup(reference.commendation_forms)),
-        ("doi_tuong", "doi_tuong_goc", _lookup(reference.commendation_targets)),
-        ("ten_norm", "ten", normalize_key),
+        Derivation("hinh_thuc", "hinh_thuc_goc", _lookup(reference.commendation_forms)),
+        Derivation("doi_tuong", "doi_tuong_goc", _lookup(reference.commendation_targets)),
+        Derivation("ten_norm", "ten", normalize_key),
     ),
     "bulletin_issue": (
-        ("ten_an_pham_norm", "ten_an_pham", normalize_key),
+        Derivation("ten_an_pham_norm", "ten_an_pham", normalize_key),
     ),
     "bulletin_distribution": (
-        ("ten_an_pham_norm", "ten_an_pham", normalize_key),
-        ("don_vi_nhan_norm", "don_vi_nhan", normalize_key),
-        ("ma_dvhc", "xa_thi_tran", _lookup(reference.communes)),
+        Derivation("ten_an_pham_norm", "ten_an_pham", normalize_key),
+        Derivation("don_vi_nhan_norm", "don_vi_nhan", normalize_key),
+        Derivation("ma_dvhc", "xa_thi_tran", commune_on, dated_by="nam"),
     ),
     "meta_posts": (),
     "collaborator_shares": (
-        ("cong_tac_vien_norm", "cong_tac_vien", normalize_key),
-        ("don_vi_norm", "don_vi", normalize_key),
-        ("nen_tang", "nen_tang_goc", _lookup(reference.platforms)),
-        ("lien_ket_norm", "lien_ket", link_norm),
+        Derivation("cong_tac_vien_norm", "cong_tac_vien", normalize_key),
+        Derivation("don_vi_norm", "don_vi", normalize_key),
+        Derivation("nen_tang", "nen_tang_goc", _lookup(reference.platforms)),
+        Derivation("lien_ket_norm", "lien_ket", link_norm),
     ),
 }
 
@@ -398,15 +424,16 @@ def _parse_value(kind: Kind, column: Column, value: object, parse: CellParser) -
 
 def _derive(record: Record, line: int, match: HeaderMatch, sheet: RawSheet) -> list[CellError]:
     errors: list[CellError] = []
-    for target, source, derive in DERIVATIONS[match.kind.name]:
-        text = record.get(source)
-        record[target] = None
+    for derivation in DERIVATIONS[match.kind.name]:
+        text = record.get(derivation.source)
+        record[derivation.target] = None
         if not isinstance(text, str):
             continue
+        when = record.get(derivation.dated_by) if derivation.dated_by else None
         try:
-            record[target] = derive(text)
+            record[derivation.target] = derivation(text, when)
         except VnParseError as exc:
-            header = match.header_text.get(source, source)
+            header = match.header_text.get(derivation.source, derivation.source)
             errors.append(CellError(exc.reason_vi, exc.reason_en, line=line, column=header,
                                     value=text, sheet=sheet.name))
     return errors

@@ -70,8 +70,13 @@ def test_build_reproduces_the_2024_kpis(pg_build):
 def test_same_marts_as_duckdb(pg_build):
     home, target = pg_build
     queries = {
-        "fct_meetings": "select meeting_id, commune_code, n_attendees, source_row_number "
-                        "from marts.fct_meetings order by 1",
+        "fct_meetings": "select meeting_id, commune_code, is_2025_commune, commune_code_2025, "
+                        "n_attendees, source_row_number from marts.fct_meetings order by 1",
+        "dim_commune_2025": "select * from marts.dim_commune_2025 order by 1",
+        "mart_meetings_by_commune": "select * from marts.mart_meetings_by_commune "
+                                    "order by 1, 2, 3, 6",
+        "fct_bulletin_distributions": "select distribution_id, commune_code, commune_code_2025 "
+                                      "from marts.fct_bulletin_distributions order by 1",
         "fct_bulletin_issues": "select issue_id, n_copies_printed, n_copies_distributed "
                                "from marts.fct_bulletin_issues order by 1",
         "fct_posts": "select post_id, n_reach, source_file_sha256 from marts.fct_posts order by 1",

@@ -104,3 +104,26 @@ def test_the_input_formats_come_from_the_kinds(hooks):
         for column in kind.source_columns:
             assert f"`{column.headers[0]}`" in text
     assert "<!-- bcd35:input-formats -->" in (REPO / "docs" / "formats.md").read_text("utf-8")
+
+
+def test_the_communes_table_comes_from_the_merger_reference(hooks, tmp_path):
+    """The clerks' table of communes before and after 1 July 2025 (docs/formats.md#communes)
+    is the arrangement the ingest resolves against; planted fault: another effective date and
+    another name in a copy of the reference data change the table."""
+    import shutil
+
+    from bcd35.config import REFERENCE_DIR
+
+    text = hooks.communes_markdown()
+    assert "| Xã Hàm Yên | `02374` | Thị trấn Tân Yên, Xã Tân Thành, Xã Nhân Mục, Xã Bằng Cốc |" \
+        in text
+    assert "| Xã Phù Lưu | `02392` | Xã Minh Dân, Xã Phù Lưu |" in text
+    assert [line.startswith("| Xã ") for line in text.splitlines()].count(True) == 8
+    assert "from 01/07/2025" in text
+    assert "<!-- bcd35:communes -->" in (REPO / "docs" / "formats.md").read_text("utf-8")
+    shutil.copytree(REFERENCE_DIR, tmp_path / "reference")
+    merger = tmp_path / "reference" / "commune_merger_2025.csv"
+    merger.write_text(merger.read_text(encoding="utf-8").replace("2025-07-01", "2025-08-01")
+                      .replace(",Phù Lưu,Xã,", ",Phù Lưu Mới,Xã,"), encoding="utf-8")
+    changed = hooks.communes_markdown(tmp_path / "reference")
+    assert "from 01/08/2025" in changed and "| Xã Phù Lưu Mới | `02392` |" in changed

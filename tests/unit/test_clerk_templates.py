@@ -164,3 +164,25 @@ def test_cli_writes_the_committed_templates(tmp_path: Path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in TEMPLATES.iterdir())
     for path in out.iterdir():
         assert describe(path) == describe(TEMPLATES / path.name)
+
+
+@pytest.mark.parametrize("name", ["meeting_log", "bulletin_distribution"])
+def test_the_commune_prompt_says_which_list_by_the_date(name: str, fresh: Path,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    """The drop-down holds both lists; its prompt (and the instructions) say first which one a
+    row may use (docs/formats.md#communes), before Excel's 255-character cut."""
+    wb = load_workbook(fresh / template_name(KINDS[name]))
+    [prompt] = [v.prompt for v in wb[DATA_SHEET].data_validations.dataValidation
+                if v.promptTitle == "Xã/Thị trấn"]
+    assert prompt.startswith("Theo ngày của dòng (sổ cấp phát: theo Năm): trước 01/07/2025 "
+                             "ghi đơn vị cũ hoặc «Huyện»; từ 01/07/2025 ghi xã mới (Xã Hàm Yên,")
+    assert "Xã Hùng Đức)" in prompt
+    help_text = " ".join(str(c.value) for row in wb[HELP_SHEET].iter_rows() for c in row
+                         if c.value)
+    assert "từ 01/07/2025 ghi xã mới" in help_text
+    # planted fault: without the note the prompt is only the (cut) list
+    import bcd35.clerk.templates as templates
+
+    monkeypatch.setattr(templates, "commune_note", lambda: "")
+    column = next(c for c in KINDS[name].columns if c.name == "xa_thi_tran")
+    assert not rule(column).describe_vi().startswith("Theo ngày của dòng")

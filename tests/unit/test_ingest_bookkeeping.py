@@ -84,7 +84,7 @@ def test_a_quarantined_file_loads_once_it_passes_keeping_its_sequence(home: Home
     """Same bytes, looked at again: a 2026 meeting is implausible in 2024, fine in 2025."""
     path = home.inbox / "hoi_nghi_2026.csv"
     path.write_text("Ngày,Tên hội nghị,Loại hội nghị,Đơn vị tổ chức,Xã/Thị trấn,Số đại biểu\n"
-                    "05/01/2026,Hội nghị A,TTTS,Ban Tuyên giáo,Huyện,10\n", encoding="utf-8")
+                    "05/01/2026,Hội nghị A,TTTS,Ban Tuyên giáo,Xã Hàm Yên,10\n", encoding="utf-8")
     early = ingest_inbox(home, "ham_yen", now=datetime(2024, 6, 1))
     [quarantined] = early.quarantined
     [before] = list_files(home)

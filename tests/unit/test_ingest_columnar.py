@@ -127,8 +127,8 @@ def test_the_comparison_sees_a_wrong_value(monkeypatch: pytest.MonkeyPatch,
     path = FIXTURES / "ingest" / "meeting_log_comma.csv"
     rows = analyse(path.read_bytes(), context(path))
     wrong = dict(columnar.DERIVATIONS)
-    wrong["meeting_log"] = tuple((target, source, str.upper if target.endswith("_norm") else f)
-                                 for target, source, f in wrong["meeting_log"])
+    wrong["meeting_log"] = tuple(d._replace(derive=str.upper) if d.target.endswith("_norm")
+                                 else d for d in wrong["meeting_log"])
     monkeypatch.setattr(columnar, "DERIVATIONS", wrong)
     columns = analyse(path.read_bytes(), context(path), columnar=True)
     assert differences(rows, columns)

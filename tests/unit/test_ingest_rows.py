@@ -78,7 +78,7 @@ def test_every_bad_value_is_reported() -> None:
 
 def test_plausible_year_follows_the_context() -> None:
     data = ("Ngày,Tên hội nghị,Loại hội nghị,Đơn vị tổ chức,Xã/Thị trấn,Số đại biểu\n"
-            "05/01/2026,A,TTTS,B,Huyện,1\n").encode()
+            "05/01/2026,A,TTTS,B,Xã Hàm Yên,1\n").encode()
     assert analyse(data, ParseContext(max_year=2026)).errors == []
     late = analyse(data, ParseContext(max_year=2025)).errors
     assert [e.column for e in late] == ["Ngày"]

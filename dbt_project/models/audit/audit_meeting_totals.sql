@@ -3,9 +3,11 @@ with
 
 meetings as (select * from {{ ref('fct_meetings') }}),
 
+-- by commune: the xã of the 2025 list (a pre-2025 unit through the arrangement; null for the
+-- district level), as mart_meetings_by_commune groups them
 by_commune as (
 
-    select committee_code, meeting_year, commune_code, count(*) as n_meetings
+    select committee_code, meeting_year, commune_code_2025, count(*) as n_meetings
     from meetings group by 1, 2, 3
 
 ),

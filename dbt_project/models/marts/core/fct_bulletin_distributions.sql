@@ -12,6 +12,12 @@ recipient_units as (
 
 ),
 
+communes as (
+
+    select * from {{ ref('int_communes_mapped_to_2025') }}
+
+),
+
 final as (
 
     select
@@ -24,6 +30,9 @@ final as (
         distributions.recipient_unit_name,
         recipient_units.recipient_unit_id,
         distributions.commune_code,
+        -- a 2025 xã's code is the code of one of its own merged units, which maps to it
+        -- (a data test of commune_merger_2025): one join serves registers before and after
+        communes.commune_code_2025,
         recipient_units.commune_code as recipient_commune_code,
         recipient_units.commune_code_2025 as recipient_commune_code_2025,
         distributions.n_copies,
@@ -36,6 +45,8 @@ final as (
         on
             distributions.committee_code = recipient_units.committee_code
             and distributions.recipient_unit_name = recipient_units.recipient_unit_name
+    left join communes
+        on distributions.commune_code = communes.commune_code
 
 )
 

@@ -6,6 +6,39 @@ meetings as (
 
 ),
 
+communes as (
+
+    select * from {{ ref('int_communes_mapped_to_2025') }}
+
+),
+
+-- the first day of the 2025 list: a meeting dated from it names one of the new xã
+-- (the ingest resolves the commune by the meeting's date, docs/formats.md#communes)
+arrangement as (
+
+    select min(valid_from) as effective_date
+    from {{ ref('int_communes_2025') }}
+
+),
+
+with_communes as (
+
+    select
+        meetings.*,
+        coalesce(meetings.meeting_date >= arrangement.effective_date, false)
+            as is_2025_commune,
+        case
+            when meetings.meeting_date >= arrangement.effective_date
+                then meetings.commune_code
+            else communes.commune_code_2025
+        end as commune_code_2025
+    from meetings
+    cross join arrangement
+    left join communes
+        on meetings.commune_code = communes.commune_code
+
+),
+
 final as (
 
     select
@@ -20,6 +53,8 @@ final as (
         meeting_name,
         organiser_name,
         commune_code,
+        is_2025_commune,
+        commune_code_2025,
         n_attendees,
         meeting_format,
         presiding_official,
@@ -27,7 +62,7 @@ final as (
         source_file_sha256,
         source_sheet,
         source_row_number
-    from meetings
+    from with_communes
 
 )
 
