@@ -5,7 +5,10 @@ Safe while a night runs, without waiting for it (it does not take the writer loc
   snapshot even while a writer is in the middle of a transaction;
 - the published build is the file the ``warehouse/bcd35.duckdb`` link pointed at when the
   backup started: a build is a separate file, never written again once published, so copying
-  it while a night writes the next candidate is safe (the candidate is not copied);
+  it while a night writes the next candidate is safe (the candidate is not copied). On
+  PostgreSQL it is the local copy of the published schemas (the engine's readers' file), and
+  the restored home reads it with the embedded engine; the database itself is backed up with
+  ``pg_dump``;
 - originals are content-addressed and never change; releases are read-only; the inbox, the raw
   layer, the quarantine reports, the office's reference data are copied as they are (a file
   that a night removes meanwhile is left out: the next night after a restore reconciles the
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from bcd35.config import Home, code_version
 from bcd35.release import sha256_file
-from bcd35.warehouse import fingerprint_path, manifest_path
+from bcd35.warehouse import fingerprint_path, manifest_path, published_build
 
 MANIFEST = "BACKUP.json"
 TREES = ("inbox", "originals", "raw", "quarantine", "releases", "reference")
@@ -63,9 +66,9 @@ def backup(home: Home, dest: Path, with_secrets: bool = False) -> dict:
                           "folder")
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     started = datetime.now(UTC).replace(microsecond=0)
-    # the build first: what analysts open at this moment
-    link = home.published
-    build = (link.parent / os.readlink(link)).resolve() if link.is_symlink() else None
+    # the build first: what analysts open at this moment (on PostgreSQL, the local copy of
+    # the published schemas; the database itself is backed up with pg_dump)
+    build = published_build(home)
     if build is not None:
         builds = dest / "warehouse" / "builds"
         builds.mkdir(parents=True)

@@ -93,7 +93,10 @@ def rebuild(home: Home, doc: dict, scratch: Path) -> Path:
     if key.is_file():
         scratch_home.secrets_dir.mkdir(mode=0o700, exist_ok=True)
         shutil.copyfile(key, scratch_home.secrets_dir / "pseudonym.key")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    # the embedded engine, always: a verification never writes the production warehouse
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AIRFLOW", "BCD35_PG_", "PG"))}
+    env["BCD35_WAREHOUSE"] = "duckdb"
     env["BCD35_COMMITTEE"] = env.get("BCD35_COMMITTEE") or doc["committee"]
     bcd35 = str(Path(sys.executable).with_name("bcd35"))
     proc = subprocess.run([bcd35, "run", "--home", str(scratch), "--accept-withdrawals"],
