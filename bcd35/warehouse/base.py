@@ -254,8 +254,8 @@ class Warehouse(ABC):
                 raise PublishRefused(f"{build_id} did not pass validation; not publishing")
             withheld = withheld_of(manifest)
             previous = self.published_id(home)
+            self.check_publishable(home, build_id)  # before anything opens it for writing
             self.keep_withheld(home, build_id, previous, withheld)
-            self.check_publishable(home, build_id)
             failpoint("publish:before_switch")
             self.switch(home, build_id, previous)
             self.prune(home)

@@ -16,6 +16,7 @@ import pytest
 
 from bcd35.config import pseudonym_key, resolve_home
 from bcd35.dbt_plugin import pseudonym
+from bcd35.ingest.kinds import KINDS
 from bcd35.warehouse.postgres import load_raw
 from tests.support import bcd35
 
@@ -54,6 +55,8 @@ def test_raw_layer_loaded_row_for_row(published_home, postgres):
     loaded = load_raw(home, postgres)
     with duckdb.connect() as con:
         for kind, n in loaded.items():
+            if kind not in KINDS:  # the home's own inputs (committees, targets, pages)
+                continue
             files = str(home.raw / kind / "*.parquet")
             assert con.sql(f"select count(*) from read_parquet('{files}', union_by_name = true)"
                            ).fetchone()[0] == n, kind

@@ -225,5 +225,5 @@ def test_keeps_seven_builds_and_rolls_back(demo_home: Path, tmp_path: Path):
     done = subprocess.run([BCD35, "rollback", "--home", str(home.root)], env=_env(),
                           capture_output=True, text=True)
     assert done.returncode == 0
-    assert builds[-3].name in done.stdout
+    assert builds[-3].stem in done.stdout
     assert published_build(home) == builds[-3]
