@@ -53,8 +53,12 @@ def mart_hashes(cluster) -> dict[str, str]:
     """md5 of each published mart's full contents, rows in a canonical order."""
     tables = [r[0] for r in rows(cluster, "select tablename from pg_tables "
                                           "where schemaname = 'marts' order by 1")]
+    # published_partitions names the builds rows come from: its statuses are what must match
+    source = {"published_partitions": "(select committee_code, year, status "
+                                      "from marts.published_partitions)"}
     return {t: rows(cluster, f"select md5(coalesce(string_agg(x::text, E'\\n' order by "
-                             f"x::text), '')) from marts.{t} as x")[0][0] for t in tables}
+                             f"x::text), '')) from {source.get(t, 'marts.' + t)} as x")[0][0]
+            for t in tables}
 
 
 def kpis_2024(cluster, role: str = "builder") -> dict[str, float]:
@@ -290,13 +294,20 @@ def test_twenty_concurrent_triggers(cluster):
 
     # at most one writer at a time: Airflow's pool tasks never overlap ...
     tis = client.task_instances(DAG_ID, "~")
-    assert all(ti["state"] == "success" and ti["try_number"] == 1 for ti in tis), \
-        [(ti.get("dag_run_id"), ti["task_id"], ti["state"], ti["try_number"]) for ti in tis
-         if ti["state"] != "success" or ti["try_number"] != 1]
+    # a run with nothing new ends at its build: build, audit and publish are skipped
+    by_run: dict[str, dict[str, str]] = {}
+    for ti in tis:
+        by_run.setdefault(ti.get("dag_run_id"), {})[ti["task_id"]] = ti["state"]
+    done = {"ingest": "success", "build": "success", "audit": "success", "publish": "success"}
+    nothing_new = {"ingest": "success", "build": "skipped", "audit": "skipped",
+                   "publish": "skipped"}
+    assert all(states in (done, nothing_new) for states in by_run.values()), by_run
+    assert sum(states == done for states in by_run.values()) == 2  # the first run, and ours
+    assert all(ti["try_number"] <= 1 for ti in tis), tis
     writers = [(parse(ti["start_date"]), parse(ti["end_date"]),
                 f"{ti.get('dag_run_id')}/{ti['task_id']}")
-               for ti in tis if ti["task_id"] in POOL_TASKS]
-    assert len(writers) == 3 * (N_CONCURRENT + 1)
+               for ti in tis if ti["task_id"] in POOL_TASKS and ti.get("start_date")]
+    assert len(writers) >= 2 * (N_CONCURRENT + 1)  # every ingest and build ran
     assert overlaps(writers) == []
     # ... and the database's writer lock never had to make anyone wait
     log = rows(cluster, "select acquired_at, released_at, run_id || '/' || stage, "
