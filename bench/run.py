@@ -210,19 +210,21 @@ class IngestTimer:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        import bcd35.ingest as ingest_pkg
+        """``bcd35.nightly.ingest`` wrapped: it calls ``ingest_inbox`` by the name it imported
+        at its top, so that is the name replaced (not the package's)."""
+        from bcd35 import nightly
 
-        original_inbox = ingest_pkg.ingest_inbox
+        original_inbox = nightly.ingest_inbox
 
         def keep_result(*args, **kwargs):
             self.result = original_inbox(*args, **kwargs)
             return self.result
 
-        ingest_pkg.ingest_inbox = keep_result
+        nightly.ingest_inbox = keep_result
         try:
             yield
         finally:
-            ingest_pkg.ingest_inbox = original_inbox
+            nightly.ingest_inbox = original_inbox
 
     def record(self, rec: dict, wall: float) -> None:
         result = self.result
