@@ -14,7 +14,8 @@ Hàm Yên (the only units the reference data knows; every bench committee reuses
 
 ``HOME/inbox/<code>/<year>/…`` holds the files of committee ``<code>``; ``HOME/committees.csv``
 lists the codes (the rule of :func:`bcd35.config.committee_of`). ``newday/<code>/…`` holds one
-more day of files (31 December of the last year) for the incremental night.
+more day of files (31 December of the last year) for the incremental night; :func:`bad_file`
+makes the file of the bad-file night (a meeting with 0 attendees).
 """
 
 from __future__ import annotations
@@ -300,6 +301,21 @@ def _new_day_files(out: Path, idx: int, code: str, seed: int) -> int:
                   first=SHARES)
     (folder / f"chia_se_ctv_{NEW_DAY:%d%m%Y}.csv").write_bytes(D.shares_csv(rows))
     return len(log) + len(day_posts) + len(rows)
+
+
+BAD_DAY = date(LAST_YEAR, 12, 30)  # a weekday of the last year, not the new day's
+
+
+def bad_file(code: str, seed: int = DEFAULT_SEED) -> tuple[str, bytes]:
+    """A meeting log of committee ``code``'s last year whose one meeting had 0 attendees: the
+    blocking check ``attendees > 0`` fails for that committee-year alone, which is withheld
+    (docs/operator.md#checks). Its path under the inbox and its bytes; a meeting of its own
+    (a new natural key), so it corrects nothing the regular nights loaded."""
+    rng = random.Random(f"{seed}:{code}:bad")
+    [meeting] = meetings(rng, LAST_YEAR, [BAD_DAY], start=MEETINGS + 2)
+    meeting.delegates = 0
+    return (f"{code}/{LAST_YEAR}/hoi_nghi_khong_co_dai_bieu_{BAD_DAY:%d%m%Y}.csv",
+            D.meetings_csv([meeting]))
 
 
 def _task(args: tuple[str, Path, int, str, int, int]) -> int:

@@ -9,16 +9,21 @@
    dbt included, sampled every 50 ms);
 3. night 2: one new day of files (``newday/``) is dropped in, the same stages run again;
 4. night 3: nothing new;
-5. the baselines on the same files, each in its own process: DuckDB's ``read_csv`` of all the
+5. the bad-file night: one committee gets a meeting with 0 attendees in its last year
+   (``generate.bad_file``) and the night runs through ``bcd35 run``: it must exit 3 (published
+   with withheld partitions), withhold exactly that committee-year and keep every other
+   partition current (``marts.published_partitions``); ``--skip-bad-file`` leaves it out;
+6. the baselines on the same files, each in its own process: DuckDB's ``read_csv`` of all the
    CSV bytes (the limit) and a pandas script computing the same annual KPIs (the peer); the
    peer's KPIs are compared with the published ``mart_kpi_annual``;
-6. the DAG parse time and, with ``--airflow`` (default for small), night 1 through Airflow's
+7. the DAG parse time and, with ``--airflow`` (default for small), night 1 through Airflow's
    ``dag.test()`` (``bcd35.orchestrate.run_nightly``) to measure Airflow's overhead per task.
 
 Prints a table and writes everything to ``bench/results/SIZE-<UTC time>.json``.
 No timing is asserted: ``make bench SIZE=small`` is a smoke check in the test command, and it
-fails (exit status 1) when the published KPIs differ from the pandas peer's. The summary's
-``goals`` carries each goal of the performance work with its ratio to the target.
+fails (exit status 1) when the published KPIs differ from the pandas peer's or the bad-file
+night does not withhold exactly its partition. The summary's ``goals`` carries each goal of the
+performance work with its ratio to the target.
 """
 
 from __future__ import annotations
@@ -205,19 +210,21 @@ class IngestTimer:
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        import bcd35.ingest as ingest_pkg
+        """``bcd35.nightly.ingest`` wrapped: it calls ``ingest_inbox`` by the name it imported
+        at its top, so that is the name replaced (not the package's)."""
+        from bcd35 import nightly
 
-        original_inbox = ingest_pkg.ingest_inbox
+        original_inbox = nightly.ingest_inbox
 
         def keep_result(*args, **kwargs):
             self.result = original_inbox(*args, **kwargs)
             return self.result
 
-        ingest_pkg.ingest_inbox = keep_result
+        nightly.ingest_inbox = keep_result
         try:
             yield
         finally:
-            ingest_pkg.ingest_inbox = original_inbox
+            nightly.ingest_inbox = original_inbox
 
     def record(self, rec: dict, wall: float) -> None:
         result = self.result
@@ -416,6 +423,83 @@ def compare_kpis(ours: dict, peer: list) -> dict:
             "only_peer": len(set(theirs) - set(ours))}
 
 
+# --- the bad-file night ------------------------------------------------------------------------
+
+# `bcd35 run`: published, with some partitions withheld (docs/operator.md#exit-codes)
+EXIT_WITHHELD = 3
+
+
+def bad_file_night(home, committees: list[str], years: list[int], seed: int) -> dict:
+    """One committee's last year gets a bad file (a meeting with 0 attendees); one night through
+    ``bcd35 run`` (Airflow's ``dag.test()`` in a process of its own, its start-up included).
+    Its record: time, exit code, what ``marts.published_partitions`` says, and the verdict of
+    :func:`check_bad_file`."""
+    from bcd35.partitions import published_partitions
+
+    committee = committees[-1]
+    rel, data = generate.bad_file(committee, seed)
+    previous = home.published.resolve().stem
+    target = home.inbox / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    started = time.perf_counter()
+    proc = subprocess.run([str(Path(sys.executable).with_name("bcd35")), "run", "--home",
+                           str(home.root)], env=env, capture_output=True, text=True,
+                          check=False, cwd=REPO_ROOT)
+    seconds = round(time.perf_counter() - started, 3)
+    build = home.published.resolve().stem
+    record = check_bad_file(proc.returncode, published_partitions(home.published.resolve()),
+                            (committee, generate.LAST_YEAR),
+                            {(c, y) for c in committees for y in years}, previous, build)
+    record.update({"seconds": seconds, "file": rel, "previous_build": previous,
+                   "build": build})
+    if not record["passed"]:
+        record["output"] = (proc.stdout + proc.stderr)[-3000:]
+    return record
+
+
+def check_bad_file(exit_code: int, partitions: dict, bad: tuple[str, int],
+                   expected: set[tuple[str, int]], previous: str, build: str) -> dict:
+    """The bad-file night's verdict: exit 3, ``bad`` withheld with the rows of the build
+    published before the night, every other partition (``expected``: each committee-year of
+    the inbox) current in the new build. ``partitions``: partition → (status, build id), as
+    :func:`bcd35.partitions.published_partitions` reads them."""
+    withheld = sorted(p for p, (status, _) in partitions.items() if status == "withheld")
+    stale = sorted(p for p, (status, origin) in partitions.items()
+                   if p != bad and (status != "current" or origin != build))
+    missing = sorted(set(expected) - set(partitions))
+    problems = []
+    if exit_code != EXIT_WITHHELD:
+        problems.append(f"the night exited {exit_code}, not {EXIT_WITHHELD} (published with "
+                        "withheld partitions)")
+    if build == previous:
+        problems.append(f"no new build was published (still {previous})")
+    if withheld != [bad]:
+        problems.append(f"withheld {withheld}, not exactly {[bad]}")
+    elif partitions[bad][1] != previous:
+        problems.append(f"{bad} keeps the rows of {partitions[bad][1]}, not of the build "
+                        f"published before the night ({previous})")
+    if stale:
+        problems.append(f"not current in the new build: {stale[:5]}"
+                        + (f" and {len(stale) - 5} more" if len(stale) > 5 else ""))
+    if missing:
+        problems.append(f"partitions missing from published_partitions: {missing[:5]}"
+                        + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    return {"committee": bad[0], "year": bad[1], "exit_code": exit_code,
+            "withheld": [list(p) for p in withheld], "n_partitions": len(partitions),
+            "n_current": sum(status == "current" for status, _ in partitions.values()),
+            "passed": not problems, "failure": "; ".join(problems) or None}
+
+
+def bad_file_failure(record: dict | None) -> str | None:
+    """Why the bad-file night did not withhold exactly its partition, or ``None`` (also when
+    it was not run)."""
+    if record is None:
+        return None
+    return None if record["passed"] else record["failure"] or "failed"
+
+
 # --- the whole run ---------------------------------------------------------------------------
 
 
@@ -428,7 +512,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool,
-        nights: int = 3) -> dict:
+        nights: int = 3, bad_file: bool = True) -> dict:
     os.environ.setdefault("BCD35_PSEUDONYM_KEY", "bench-not-a-secret")
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -461,6 +545,11 @@ def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool
         if nights >= 3:
             print(f"[bench {size}] night 3 (nothing new) …", flush=True)
             out["night3"] = night_direct(home, sampler, "night3", committee)
+        if bad_file:
+            print(f"[bench {size}] bad-file night (one committee-year withheld) …", flush=True)
+            out["bad_file"] = bad_file_night(
+                home, generate.committee_codes(generate.SIZES[size][0]),
+                generate.years_of(generate.SIZES[size][1]), seed)
         baselines: dict = {}
         if not skip_baselines:
             print(f"[bench {size}] baselines …", flush=True)
@@ -499,6 +588,9 @@ def summarise(out: dict) -> dict:
         "kpi_seconds_ours": kpi_seconds,
         "pandas_seconds": pandas.get("seconds"),
         "pandas_over_ours": ratio(pandas.get("seconds"), kpi_seconds),
+        "bad_file_seconds": out.get("bad_file", {}).get("seconds"),
+        "bad_file_withheld": out.get("bad_file", {}).get("withheld"),
+        "bad_file_passed": out.get("bad_file", {}).get("passed"),
         "goals": goals(out, full, kpi_seconds, max(peaks) if peaks else None),
         "airflow_overhead_per_task_seconds": n1.get("airflow", {}).get(
             "overhead_per_task_seconds"),
@@ -530,6 +622,7 @@ def goals(out: dict, night1_seconds: float, kpi_seconds: float,
     csv = n1["ingest"].get("csv_seconds")
     check = out.get("kpi_check")
     dag_test = n1.get("airflow", {}).get("dag_test_seconds")
+    bad = out.get("bad_file") or {}
     return {
         "csv_ingest_over_limit": _goal(ratio(csv, limit), 1.5),
         "pandas_over_ours": _goal(ratio(pandas, kpi_seconds), 5.0, lower_is_better=False),
@@ -540,6 +633,8 @@ def goals(out: dict, night1_seconds: float, kpi_seconds: float,
             dag_test if out["size"] == "small" else None, 15.0),
         "kpis_equal_peer": {"value": kpi_failure(check) is None if check else None,
                             "target": True, "met": kpi_failure(check) is None if check else None},
+        "bad_file_withholds_its_partition": {"value": bad.get("passed"), "target": True,
+                                             "met": bad.get("passed")},
     }
 
 
@@ -572,6 +667,9 @@ def print_table(out: dict) -> None:
         print("airflow:", json.dumps(out["night1"]["airflow"]))
     if "kpi_check" in out:
         print("KPIs ours vs pandas peer:", json.dumps(out["kpi_check"], ensure_ascii=False))
+    if "bad_file" in out:
+        bad = {k: v for k, v in out["bad_file"].items() if k != "output"}
+        print("bad-file night:", json.dumps(bad, ensure_ascii=False))
 
 
 def baselines_only(size: str, seed: int) -> int:
@@ -612,12 +710,21 @@ def _x(value: float | None) -> str:
     return f"{value:.2f} ×" if value is not None else ""
 
 
+def _bad(rec: dict | None) -> str:
+    """The bad-file night in the table: its time and verdict (blank for runs made before it
+    was part of the benchmark, or with ``--skip-bad-file``)."""
+    if not rec:
+        return ""
+    verdict = "yes" if rec["passed"] else "**no**"
+    return f"{verdict}: exit {rec['exit_code']} in {rec['seconds']:.1f} s"
+
+
 def markdown_table(outs: list[dict]) -> str:
     """The README's results table, one row per size, from the JSON of one run."""
     head = ("| size | rows | night 1 (full) | ingest | dbt build | audit | publish | report "
             "| peak memory (PSS) | night 2 (+1 day) | night 3 (nothing new) | CSV ingest / limit "
-            "| pandas / our KPI computation |")
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| pandas / our KPI computation | bad file: one committee-year withheld |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for out in outs:
         n1, summary = out["night1"], out["summary"]
         rows = n1.get("ingest", {}).get("rows")
@@ -627,8 +734,8 @@ def markdown_table(outs: list[dict]) -> str:
             f"| {_s(n1.get('build'))} | {_s(n1.get('audit'))} | {_s(n1.get('publish'))} "
             f"| {_s(n1.get('report'))} | {_gib(summary['peak_pss_mib'])} "
             f"| {_pct(summary['night2_over_night1'])} | {_pct(summary['night3_over_night1'])} "
-            f"| {_x(summary['ingest_csv_over_limit'])} | {_x(summary['pandas_over_ours'])} |"
-            .replace(",", " "))
+            f"| {_x(summary['ingest_csv_over_limit'])} | {_x(summary['pandas_over_ours'])} "
+            f"| {_bad(out.get('bad_file'))} |".replace(",", " "))
     return "\n".join(lines)
 
 
@@ -649,6 +756,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the ingest of nights 1 and 2 into bench/results/")
     parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--skip-bad-file", action="store_true",
+                        help="leave out the bad-file night (one committee-year withheld)")
     parser.add_argument("--nights", type=int, choices=(1, 2, 3), default=3,
                         help="1: the full night only; 2: + one new day; 3: + nothing new")
     parser.add_argument("--baselines-only", action="store_true",
@@ -660,17 +769,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.size == "all":
         return run_all(argv or sys.argv[1:])
     airflow = args.size == "small" if args.airflow is None else args.airflow
-    out = run(args.size, args.seed, airflow, args.profile, args.skip_baselines, args.nights)
+    out = run(args.size, args.seed, airflow, args.profile, args.skip_baselines, args.nights,
+              not args.skip_bad_file)
     path = _save(out, args.size)
     if args.out:
         args.out.write_text(json.dumps(out, ensure_ascii=False))
     print_table(out)
     print(f"\n→ {path}")
-    failure = kpi_failure(out.get("kpi_check"))
-    if failure is not None:
+    failures = [f for f in (kpi_failure(out.get("kpi_check")),
+                            bad_file_failure(out.get("bad_file"))) if f is not None]
+    for failure in failures:
         print(f"\nFAILED: {failure}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failures else 0
 
 
 def run_all(argv: list[str]) -> int:

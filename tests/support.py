@@ -53,6 +53,39 @@ def mart_hashes(home: Path) -> dict[str, str]:
     return out
 
 
+def table_hashes(build: Path, schema: str = "marts") -> dict[str, str]:
+    """Every table of ``schema`` in a build file → a hash of its columns (names, types) and
+    the multiset of its rows, independent of row order (each row hashed, the row hashes sorted).
+
+    ``marts.published_partitions`` is per build by design (docs/operator.md#checks: the build
+    each partition's rows come from): it is hashed without its ``build_id``, so it compares
+    each partition's status (current, withheld) and why."""
+    out = {}
+    with duckdb.connect(str(build), read_only=True) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "order by 1", [schema]).fetchall()]
+        for table in tables:
+            query = f"select * from {schema}.{table}"
+            if f"{schema}.{table}" == "marts.published_partitions":
+                query = f"select * exclude (build_id) from {schema}.{table}"
+            rel = con.sql(query)
+            digest = hashlib.sha256(repr(list(zip(rel.columns, map(str, rel.types),
+                                                  strict=True))).encode())
+            for row in sorted(hashlib.sha256(repr(r).encode()).digest()
+                              for r in rel.fetchall()):
+                digest.update(row)
+            out[table] = digest.hexdigest()
+    return out
+
+
+def mart_differences(a: Path, b: Path) -> list[str]:
+    """The tables of schema marts whose rows differ between two build files (or that only
+    one of them has), by :func:`table_hashes`."""
+    ha, hb = table_hashes(a), table_hashes(b)
+    return sorted(t for t in ha.keys() | hb.keys() if ha.get(t) != hb.get(t))
+
+
 def tree_digest(path: Path) -> dict[str, str]:
     return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(path.rglob("*")) if p.is_file()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import duckdb
+
 from bcd35.config import resolve_home
 from bcd35.ingest import ingest_inbox
 from bench import generate
@@ -39,3 +41,23 @@ def test_limit_baseline_reads_every_csv(tmp_path):
     groups = csv_groups(tmp_path / "inbox")
     assert all(groups.values())
     assert run_limit(tmp_path / "inbox")["rows"] > 2500
+
+
+def test_the_bad_file_loads_and_carries_a_meeting_with_no_attendee(tmp_path):
+    """The bad-file night's file is a meeting log that loads (a quarantined file would end the
+    night with exit 4, not withhold a partition) into its committee's last year, with 0
+    attendees: the blocking check's fault, nothing else."""
+    generate.write_committees_csv(tmp_path / "committees.csv", generate.committee_codes(2))
+    rel, data = generate.bad_file("bcd_0002")
+    assert generate.bad_file("bcd_0002") == (rel, data)  # deterministic
+    assert rel.startswith(f"bcd_0002/{generate.LAST_YEAR}/")
+    (tmp_path / "inbox" / rel).parent.mkdir(parents=True)
+    (tmp_path / "inbox" / rel).write_bytes(data)
+
+    result = ingest_inbox(resolve_home(tmp_path), "ham_yen")
+    assert not result.quarantined, result.summary()
+    [loaded] = result.loaded
+    assert loaded.kinds == ("meeting_log",) and loaded.rows == 1
+    [row] = duckdb.sql(f"select _committee_code, ngay, so_dai_bieu from read_parquet("
+                       f"'{tmp_path}/raw/meeting_log/*.parquet')").fetchall()
+    assert row[0] == "bcd_0002" and row[1].year == generate.LAST_YEAR and row[2] == 0

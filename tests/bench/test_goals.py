@@ -61,3 +61,70 @@ def test_the_summary_carries_each_goal_with_its_ratio() -> None:
     national = run.summarise(night("national", run.compare_kpis(OURS, PEER)))["goals"]
     assert national["national_night1_minutes"]["value"] == round(50.0 / 60, 2)
     assert national["single_committee_dag_test_seconds"]["value"] is None
+
+
+# --- the bad-file night: exactly its committee-year withheld, every other one current ----------
+
+BAD = ("bcd_0002", 2024)
+EXPECTED = {(c, y) for c in ("bcd_0001", "bcd_0002") for y in (2023, 2024)}
+RIGHT = {("bcd_0001", 2023): ("current", "b2"), ("bcd_0001", 2024): ("current", "b2"),
+         ("bcd_0002", 2023): ("current", "b2"), BAD: ("withheld", "b1")}
+
+
+def test_the_right_outcome_of_the_bad_file_night_passes() -> None:
+    record = run.check_bad_file(3, RIGHT, BAD, EXPECTED, previous="b1", build="b2")
+    assert record["passed"] is True and record["failure"] is None
+    assert record["withheld"] == [list(BAD)] and record["n_current"] == 3
+    assert run.bad_file_failure(record) is None
+
+
+@pytest.mark.parametrize(("exit_code", "partitions", "build", "why"), [
+    (0, {**RIGHT, BAD: ("current", "b2")}, "b2", "exited 0"),  # the bad file went through
+    (1, {p: ("current", "b1") for p in EXPECTED}, "b1", "no new build"),  # the night blocked
+    (4, RIGHT, "b2", "exited 4"),  # the bad file was quarantined instead
+    (3, {**RIGHT, ("bcd_0001", 2024): ("withheld", "b1")}, "b2", "not exactly"),  # one more
+    (3, {**RIGHT, BAD: ("current", "b2"), ("bcd_0001", 2024): ("withheld", "b1")}, "b2",
+     "not exactly"),  # another committee's year instead
+    (3, {**RIGHT, BAD: ("withheld", None)}, "b2", "not of the build published before"),
+    (3, {**RIGHT, ("bcd_0002", 2023): ("current", "b1")}, "b2", "not current"),  # stale rows
+    (3, {p: v for p, v in RIGHT.items() if p != ("bcd_0001", 2023)}, "b2", "missing"),
+], ids=["not_withheld", "blocked", "quarantined", "one_more_withheld", "wrong_partition",
+        "withheld_rows_not_the_last_good", "another_partition_stale", "a_partition_missing"])
+def test_a_wrong_outcome_of_the_bad_file_night_fails(exit_code: int, partitions: dict,
+                                                     build: str, why: str) -> None:
+    record = run.check_bad_file(exit_code, partitions, BAD, EXPECTED, previous="b1",
+                                build=build)
+    assert record["passed"] is False
+    assert why in record["failure"]
+    assert run.bad_file_failure(record) == record["failure"]
+
+
+@pytest.mark.parametrize("exit_code", [3, 1])
+def test_the_bad_file_night_decides_the_exit_status(exit_code: int, monkeypatch, tmp_path,
+                                                    capsys) -> None:
+    """A wrong outcome (planted: the night blocked) fails the benchmark; the summary JSON
+    records the night's time, its withheld partitions and the verdict, and so does the table."""
+    partitions = RIGHT if exit_code == 3 else {p: ("current", "b1") for p in EXPECTED}
+    record = run.check_bad_file(exit_code, partitions, BAD, EXPECTED, previous="b1",
+                                build="b2" if exit_code == 3 else "b1")
+    out = night("small", run.compare_kpis(OURS, PEER))
+    out["bad_file"] = {**record, "seconds": 12.5}
+    out["night1"]["ingest"]["rows"] = 2729
+    out["summary"] = run.summarise(out)
+    monkeypatch.setattr(run, "run", lambda *args, **kwargs: out)
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(run, "print_table", lambda out: None)
+    passed = exit_code == 3
+
+    assert run.main(["small"]) == (0 if passed else 1)
+    summary = out["summary"]
+    assert summary["bad_file_seconds"] == 12.5
+    assert summary["bad_file_withheld"] == ([list(BAD)] if passed else [])
+    assert summary["bad_file_passed"] is passed
+    assert summary["goals"]["bad_file_withholds_its_partition"]["met"] is passed
+    assert ("FAILED: the night exited 1" in capsys.readouterr().err) is not passed
+    [saved] = tmp_path.glob("small-*.json")
+    assert '"bad_file_passed": ' + ("true" if passed else "false") in saved.read_text()
+    row = run.markdown_table([{**out, "committees": 1, "years": 1}]).splitlines()[-1]
+    assert row.endswith("| yes: exit 3 in 12.5 s |" if passed
+                         else "| **no**: exit 1 in 12.5 s |")

@@ -1,0 +1,117 @@
+"""A night that touched one partition publishes, row for row, the marts of a full rebuild.
+
+Through the real CLI on a copy of the demo home (Hàm Yên, 2023 and 2024): one new meeting of
+Hàm Yên 2024 is dropped in and the night publishes; then ``bcd35 run --force`` rebuilds the
+same home from scratch (docs/operator.md, ``--force``). Every table of schema marts must be
+the same in both published builds, compared by an order-independent hash of its rows
+(``tests.support.table_hashes``); ``marts.published_partitions`` names the build each
+partition comes from, per build by design (docs/operator.md#checks), so it is compared on each
+partition's status only. The comparison is shown to fail on planted differences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from bcd35.partitions import Partition, partitioned_tables, published_partitions
+from tests.support import FIXTURES, bcd35, mart_differences, published_target
+
+NEW_MEETING = "meeting_log_one_new_meeting.csv"  # Hàm Yên, 27/11/2024
+
+
+def partition_rows(build: Path) -> dict[tuple[str, Partition], list[bytes]]:
+    """(table, partition) → the sorted hashes of its rows, for every table of schema marts
+    kept per committee and year."""
+    out: dict[tuple[str, Partition], list[bytes]] = {}
+    with duckdb.connect(str(build), read_only=True) as con:
+        for table, how in partitioned_tables(con).items():
+            if not how.by_committee:
+                continue
+            rel = con.sql(f"select * from {table}")
+            key = (rel.columns.index("committee_code"), rel.columns.index(how.year_column))
+            for row in rel.fetchall():
+                part = (row[key[0]], int(row[key[1]]))
+                out.setdefault((table, part), []).append(
+                    hashlib.sha256(repr(row).encode()).digest())
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def changed_partitions(a: Path, b: Path) -> set[Partition]:
+    """The partitions whose rows differ, in any mart, between two builds."""
+    ra, rb = partition_rows(a), partition_rows(b)
+    return {key[1] for key in ra.keys() | rb.keys() if ra.get(key) != rb.get(key)}
+
+
+def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
+    before = published_target(home_copy)
+    shutil.copy(FIXTURES / NEW_MEETING, home_copy / "inbox" / NEW_MEETING)
+
+    night = bcd35(home_copy, "run")
+    assert night.returncode == 0, night.stdout + night.stderr
+    nightly = published_target(home_copy)
+    assert nightly != before
+    # the night did touch exactly one partition, and the comparison sees what it changed
+    assert changed_partitions(before, nightly) == {("ham_yen", 2024)}
+    assert {"fct_meetings", "mart_kpi_annual"} <= set(mart_differences(before, nightly))
+
+    rebuild = bcd35(home_copy, "run", "--force")
+    assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
+    full = published_target(home_copy)
+    assert full != nightly, "--force published a new build"
+    assert nightly.exists(), "the night's build is kept (rollback) beside the rebuild"
+
+    assert mart_differences(nightly, full) == []
+    # equal although each build names itself: published_partitions is compared on status
+    assert set(published_partitions(nightly).values()) == {("current", nightly.stem)}
+    assert set(published_partitions(full).values()) == {("current", full.stem)}
+
+
+def _planted(build: Path, tmp_path: Path, name: str, sql: str) -> Path:
+    copy = tmp_path / f"{name}.duckdb"
+    shutil.copy(build, copy)
+    with duckdb.connect(str(copy)) as con:
+        changed = con.execute(sql).fetchone()[0]
+    assert changed == 1, f"the plant {name} changed {changed} rows"
+    return copy
+
+
+def test_the_comparison_reports_a_planted_difference(demo_home: Path, tmp_path: Path):
+    build = published_target(demo_home)
+    assert mart_differences(build, build) == []
+    # the same rows stored in another order are the same table
+    reordered = tmp_path / "reordered.duckdb"
+    shutil.copy(build, reordered)
+    with duckdb.connect(str(reordered)) as con:
+        con.execute("create temp table rows as select * from marts.fct_meetings "
+                    "order by rowid desc")
+        con.execute("delete from marts.fct_meetings")
+        con.execute("insert into marts.fct_meetings select * from rows")
+    first = "select meeting_id from marts.fct_meetings limit 1"
+    with duckdb.connect(str(build), read_only=True) as a, \
+            duckdb.connect(str(reordered), read_only=True) as b:
+        assert a.sql(first).fetchone() != b.sql(first).fetchone(), "the order did change"
+    assert mart_differences(build, reordered) == []
+
+    one_value = _planted(build, tmp_path, "one_value", (
+        "update marts.mart_kpi_annual set value = value + 1 where rowid = "
+        "(select min(rowid) from marts.mart_kpi_annual where value is not null)"))
+    assert mart_differences(build, one_value) == ["mart_kpi_annual"]
+
+    one_row_gone = _planted(build, tmp_path, "one_row_gone", (
+        "delete from marts.dim_platform where rowid = (select max(rowid) "
+        "from marts.dim_platform)"))
+    assert mart_differences(build, one_row_gone) == ["dim_platform"]
+
+    # a partition's status counts; the build id it names does not
+    withheld = _planted(build, tmp_path, "withheld", (
+        "update marts.published_partitions set status = 'withheld' "
+        "where committee_code = 'ham_yen' and year = 2023"))
+    assert mart_differences(build, withheld) == ["published_partitions"]
+    renamed = _planted(build, tmp_path, "renamed", (
+        "update marts.published_partitions set build_id = 'another_build' "
+        "where committee_code = 'ham_yen' and year = 2023"))
+    assert mart_differences(build, renamed) == []
