@@ -21,6 +21,7 @@ from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
 
 DAG_ID = NIGHTLY_DAG_ID
 POOL = WAREHOUSE_POOL
+POOL_DESCRIPTION = "bcd35: one writer of the warehouse"
 
 
 def _airflow(home: Home, *args: str) -> None:
@@ -32,14 +33,45 @@ def _airflow(home: Home, *args: str) -> None:
 
 
 def prepare(home: Home) -> None:
-    """Create or upgrade the metadata DB and the one-slot warehouse pool (idempotent)."""
+    """Create or upgrade the metadata DB and the one-slot warehouse pool (idempotent).
+
+    Through the ``airflow`` command (its own processes), so any process may call it, whatever
+    Airflow it has imported; ``bcd35 run`` does the same in its own process
+    (:func:`_prepare_here`)."""
     home.ensure()
     marker = home.airflow / ".migrated"
     version = _airflow_version()
     if not marker.exists() or marker.read_text() != version:
         _airflow(home, "db", "migrate")
-        _airflow(home, "pools", "set", POOL, "1", "bcd35: one writer of the warehouse")
+        _airflow(home, "pools", "set", POOL, "1", POOL_DESCRIPTION)
         marker.write_text(version)
+
+
+def _prepare_here(home: Home) -> None:
+    """:func:`prepare` in this process, which is about to import Airflow for this home anyway:
+    what ``airflow db migrate`` and ``airflow pools set`` run, without starting two more
+    Pythons that each import Airflow (5 s each on a fresh home;
+    docs/performance.md#fixed-cost-of-a-small-night). If this process imported Airflow for
+    another metadata database, the commands do it."""
+    env = airflow_env(Embedded(home))
+    if "airflow" in sys.modules:
+        from airflow import settings as airflow_settings
+
+        if airflow_settings.SQL_ALCHEMY_CONN != env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]:
+            prepare(home)
+            return
+    home.ensure()
+    marker = home.airflow / ".migrated"
+    version = _airflow_version()
+    if marker.exists() and marker.read_text() == version:
+        return
+    os.environ.update(env)  # before the first airflow import: it reads its configuration then
+    from airflow.models.pool import Pool
+    from airflow.utils import db
+
+    db.upgradedb()  # what `airflow db migrate` runs; a new database is created from the ORM
+    Pool.create_or_update_pool(POOL, 1, POOL_DESCRIPTION, include_deferred=False)
+    marker.write_text(version)
 
 
 def _airflow_version() -> str:
@@ -49,7 +81,7 @@ def _airflow_version() -> str:
 
 def run_nightly(home: Home) -> tuple[str, str]:
     """Run the nightly DAG once in this process; returns (run_id, final state)."""
-    prepare(home)
+    _prepare_here(home)
     os.environ.update(airflow_env(Embedded(home)))
     from airflow.dag_processing.dagbag import DagBag
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from bcd35.audit.gx import ephemeral_context, quiet
+from bcd35.audit.gx import build_data_docs, ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_line, row_lines
 from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.audit.tables import partitions as row_partitions
@@ -180,11 +180,12 @@ def _scope(rows: list[dict]) -> list[list] | None:
 
 def run_checkpoint(context, spec: SuiteSpec, batch_definition, result_format: dict,
                    batch_parameters: dict | None = None):
-    """The suite ``spec`` on one batch, through a GX checkpoint (Data Docs updated when the
-    context has a site); the validation result of the suite. Both engines run their suites
-    here; only the batch differs (a pandas frame, or a PostgreSQL table or query)."""
+    """The suite ``spec`` on one batch, through a GX checkpoint; the validation result of the
+    suite. Both engines run their suites here; only the batch differs (a pandas frame, or a
+    PostgreSQL table or query). Data Docs are built once, after the last suite
+    (:func:`bcd35.audit.gx.build_data_docs`), not by an action of each checkpoint
+    (docs/performance.md#fixed-cost-of-a-small-night)."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     suite = gx.ExpectationSuite(name=spec.name, expectations=spec.document["expectations"])
     if len(suite.expectations) != len(spec.document["expectations"]):
@@ -192,10 +193,8 @@ def run_checkpoint(context, spec: SuiteSpec, batch_definition, result_format: di
     suite = context.suites.add(suite)
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
-    actions = [UpdateDataDocsAction(name="data_docs")] if context.get_site_names() else []
     checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name=spec.name, validation_definitions=[definition], actions=actions,
-        result_format=result_format))
+        name=spec.name, validation_definitions=[definition], result_format=result_format))
     run = checkpoint.run(batch_parameters=batch_parameters)  # never raises: .success below
     [results] = run.run_results.values()
     return results
@@ -263,6 +262,7 @@ def audit_candidate(candidate: Path, previous: Path | None = None,
                                         file_names or {})
             checks += outcomes
             failures += found
+    build_data_docs(context, data_docs)
     blocking = [f for f in failures if f.blocking]
     warnings = [f for f in failures if not f.blocking]
     return AuditResult(success=not blocking, n_expectations=len(checks),

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 from bcd35.audit import AuditResult, CheckFailure, CheckOutcome, outcomes_of, run_checkpoint
-from bcd35.audit.gx import ephemeral_context, quiet
+from bcd35.audit.gx import build_data_docs, ephemeral_context, quiet
 from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.pg import PgTarget
 from bcd35.settings import settings
@@ -118,6 +118,7 @@ def audit_candidate_pg(schemas: dict[str, str], previous_marts: str | None = Non
                                         engine, file_names or {})
             checks += outcomes
             failures += found
+        build_data_docs(context, data_docs)
     finally:
         engine.dispose()
     blocking = [f for f in failures if f.blocking]
