@@ -44,13 +44,19 @@ def home_copy(demo_home, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """A PostgreSQL server provisioned as production is; a database per home
     (``pg_server.database(name)``). No server binaries: the tests fail (never skip)."""
     from tests.harness.warehouse_pg import PgServer
 
-    server = PgServer.start(tmp_path_factory.mktemp("pg") / "server")
+    # outside pytest's base temp: another pytest session on the machine prunes old base temps,
+    # and a server whose data directory is deleted under it stops answering
+    root = Path(tempfile.mkdtemp(prefix="bcd35-pg-"))
     try:
-        yield server
+        server = PgServer.start(root / "server")
+        try:
+            yield server
+        finally:
+            server.stop()
     finally:
-        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
