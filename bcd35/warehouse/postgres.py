@@ -125,10 +125,11 @@ def _schema_exists(cur, schema: str) -> bool:
 # --- roles and the ops schema ---------------------------------------------------------------
 
 def provision_warehouse(connect_admin: Callable, builder_password: str,
-                        analyst_password: str) -> None:
+                        analyst_password: str, database: str = WAREHOUSE_DATABASE) -> None:
     """Create (or update) the warehouse database and its roles; idempotent.
 
-    ``connect_admin(database)`` returns an autocommit superuser connection."""
+    ``connect_admin(database)`` returns an autocommit superuser connection; ``database`` is
+    the warehouse's name (the tests give each home one of its own)."""
     with contextlib.closing(connect_admin("postgres")) as conn, conn.cursor() as cur:
         for role, password, attrs in (
                 (BUILDER_ROLE, builder_password, "nosuperuser nocreaterole nocreatedb"),
@@ -144,12 +145,12 @@ def provision_warehouse(connect_admin: Callable, builder_password: str,
                                ("idle_in_transaction_session_timeout", "'10min'"),
                                ("temp_file_limit", "'1GB'")):
             cur.execute(f"alter role {ANALYST_ROLE} set {setting} = {value}")
-        cur.execute("select 1 from pg_database where datname = %s", [WAREHOUSE_DATABASE])
+        cur.execute("select 1 from pg_database where datname = %s", [database])
         if not cur.fetchone():
-            cur.execute(f"create database {WAREHOUSE_DATABASE} owner {BUILDER_ROLE}")
-        cur.execute(f"revoke all on database {WAREHOUSE_DATABASE} from public")
-        cur.execute(f"grant connect on database {WAREHOUSE_DATABASE} to {ANALYST_ROLE}")
-    with contextlib.closing(connect_admin(WAREHOUSE_DATABASE)) as conn, conn.cursor() as cur:
+            cur.execute(f"create database {ident(database)} owner {BUILDER_ROLE}")
+        cur.execute(f"revoke all on database {ident(database)} from public")
+        cur.execute(f"grant connect on database {ident(database)} to {ANALYST_ROLE}")
+    with contextlib.closing(connect_admin(database)) as conn, conn.cursor() as cur:
         cur.execute("create extension if not exists pgcrypto")  # hmac() of the pseudonyms
         cur.execute("revoke all on schema public from public")
         cur.execute(f"grant usage, create on schema public to {BUILDER_ROLE}")

@@ -44,13 +44,8 @@ class PgServer:
             raise ValueError(name)
         with contextlib.closing(self.pg.connect_admin()) as conn, conn.cursor() as cur:
             cur.execute(f"drop database if exists {name} with (force)")
-            cur.execute(f"create database {name} owner {BUILDER_ROLE}")
-            cur.execute(f"revoke all on database {name} from public")
-            cur.execute(f"grant connect on database {name} to {ANALYST_ROLE}")
-        with contextlib.closing(self.pg.connect_admin(name)) as conn, conn.cursor() as cur:
-            cur.execute("create extension if not exists pgcrypto")
-            cur.execute("revoke all on schema public from public")
-            cur.execute(f"grant usage, create on schema public to {BUILDER_ROLE}")
+        provision_warehouse(self.pg.connect_admin, self.builder_password,
+                            self.analyst_password, database=name)
         return {"BCD35_WAREHOUSE": "postgres", "BCD35_PG_HOST": "127.0.0.1",
                 "BCD35_PG_PORT": str(self.pg.port), "BCD35_PG_USER": BUILDER_ROLE,
                 "BCD35_PG_PASSWORD": self.builder_password, "BCD35_PG_DATABASE": name,
