@@ -47,22 +47,27 @@ def _hash_files(h: hashlib._Hash, root: Path, patterns: Iterable[str]) -> None:
         h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def _hash_raw(h: hashlib._Hash, raw: Path) -> None:
+def raw_listing(raw: Path) -> dict[str, tuple[int, int]]:
+    """``<kind>/<file>.parquet`` → (size, mtime in ns) of every file of the raw layer: what
+    the build reads from it, and what an incremental build compares
+    (:func:`bcd35.warehouse.incremental.raw_changes`)."""
+    listing: dict[str, tuple[int, int]] = {}
     if not raw.exists():
-        return
+        return listing
     for kind in sorted(p for p in raw.iterdir() if p.is_dir()):
         with os.scandir(kind) as entries:
-            listing = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                             for e in entries if e.name.endswith(".parquet"))
-        for name, size, mtime in listing:
-            h.update(f"{kind.name}/{name}\0{size}\0{mtime}\n".encode())
+            for e in entries:
+                if e.name.endswith(".parquet"):
+                    stat = e.stat()
+                    listing[f"{kind.name}/{e.name}"] = (stat.st_size, stat.st_mtime_ns)
+    return dict(sorted(listing.items()))
 
 
-def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -> str:
-    """The sha256 of everything the build reads; ``code``: extra files (another back end)."""
+def base_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -> str:
+    """The sha256 of everything the build reads except the raw layer: when it equals the
+    published build's, a build may start from that build and replace only the raw files that
+    changed (:mod:`bcd35.warehouse.incremental`); any other change rebuilds everything."""
     h = hashlib.sha256()
-    h.update(b"raw\0")
-    _hash_raw(h, home.raw)
     h.update(b"committees\0")
     listing = committees_file(home)
     if listing.exists():
@@ -84,6 +89,20 @@ def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) 
     h.update(f"committee\0{committee}\0".encode())
     h.update(hashlib.sha256(pseudonym_key(home)).digest())
     return h.hexdigest()
+
+
+def combine(raw: dict[str, tuple[int, int]], base: str) -> str:
+    """The build fingerprint of a raw listing and a base fingerprint."""
+    h = hashlib.sha256(b"raw\0")
+    for name, (size, mtime) in raw.items():
+        h.update(f"{name}\0{size}\0{mtime}\n".encode())
+    h.update(b"base\0" + base.encode())
+    return h.hexdigest()
+
+
+def build_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -> str:
+    """The sha256 of everything the build reads; ``code``: extra files (another back end)."""
+    return combine(raw_listing(home.raw), base_fingerprint(home, committee, code=code))
 
 
 def forced() -> bool:

@@ -3,8 +3,8 @@
 Every build has a *stem*, ``<artifacts dir>/<build_id>``: the DuckDB build file itself
 (``builds/<id>.duckdb``) or, on PostgreSQL, the local read-only snapshot of the published
 schemas (``warehouse/postgres/<id>.duckdb``). Next to it: the manifest (``.json``), what it
-was built from (``.fingerprint``), the office's reference data it read (``.reference.json``)
-and the Data Docs site of its audit (``.datadocs/``).
+was built from (``.fingerprint``, ``.inputs.json``), the office's reference data it read
+(``.reference.json``) and the Data Docs site of its audit (``.datadocs/``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ def manifest_path(build: Path) -> Path:
 def fingerprint_path(build: Path) -> Path:
     """What the build was made from (:mod:`bcd35.fingerprint`), written by the build stage."""
     return build.with_suffix(".fingerprint")
+
+
+def inputs_path(build: Path) -> Path:
+    """The raw files a build read and the fingerprint of everything else
+    (:mod:`bcd35.warehouse.incremental`), written by the build stage (JSON)."""
+    return build.with_suffix(".inputs.json")
 
 
 def data_docs_dir(build: Path) -> Path:
@@ -48,7 +54,7 @@ def write_manifest(build: Path, manifest: dict) -> None:
 
 def remove(build: Path) -> None:
     """A build's files (pruning): the stem, its WAL and everything next to it."""
-    for victim in (build, manifest_path(build), fingerprint_path(build),
+    for victim in (build, manifest_path(build), fingerprint_path(build), inputs_path(build),
                    reference_report_path(build), build.with_name(build.name + ".wal"),
                    build.with_name(build.name + ".tmp")):
         if victim.exists():

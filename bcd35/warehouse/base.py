@@ -37,7 +37,7 @@ from bcd35.audit import AuditResult, CheckFailure
 from bcd35.audit.tables import HOME_REFERENCE_CHECK, HOME_REFERENCE_SUITE, check_rows, file_rows
 from bcd35.config import Home, code_version, committee_code
 from bcd35.failpoints import failpoint
-from bcd35.fingerprint import build_fingerprint, forced
+from bcd35.fingerprint import base_fingerprint, combine, forced, raw_listing
 from bcd35.home_reference import Problem
 from bcd35.ingest import registry
 from bcd35.partitions import Withheld, withheld_of
@@ -50,6 +50,13 @@ from bcd35.warehouse.artifacts import (
     write_manifest,
 )
 from bcd35.warehouse.errors import AuditFailed, NothingChanged, PublishRefused
+from bcd35.warehouse.incremental import (
+    Start,
+    raw_changes,
+    read_inputs,
+    start_from,
+    write_inputs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +156,8 @@ class Warehouse(ABC):
     """One engine's warehouse. Subclasses implement the hooks below the flow."""
 
     name: ClassVar[str]
+    #: builds start from the published build when only raw files changed
+    incremental: ClassVar[bool] = False
 
     # --- the flow, the same on every engine ---------------------------------------------------
 
@@ -157,7 +166,9 @@ class Warehouse(ABC):
         when the published build was made from the same inputs (unless forced)."""
         committee = committee_code()
         with runs.stage(home, run_id, "build", failed_status="build_failed"):
-            fingerprint = build_fingerprint(home, committee)
+            listing = raw_listing(home.raw)
+            base = base_fingerprint(home, committee)
+            fingerprint = combine(listing, base)
         current = self.unchanged_since(home, fingerprint)
         if current is not None and not forced():
             self.record(home, new_build_id(run_id), run_id, fingerprint, "unchanged",
@@ -172,8 +183,9 @@ class Warehouse(ABC):
                 self.stage_lock(run_id, "build"):
             stem.parent.mkdir(parents=True, exist_ok=True)
             self.record(home, build_id, run_id, fingerprint, "building")
+            start = self.start(home, base, listing)
             try:
-                self.write_candidate(home, build_id, committee)
+                self.write_candidate(home, build_id, committee, start)
             except BaseException:
                 self.record(home, build_id, run_id, fingerprint, "build_failed")
                 raise
@@ -181,8 +193,21 @@ class Warehouse(ABC):
             # environment wrote it), and what the build was made from
             shutil.copyfile(home.dbt / "home_reference.json", reference_report_path(stem))
             fingerprint_path(stem).write_text(fingerprint + "\n")
+            write_inputs(stem, base, listing, start.build_id if start else None)
             self.record(home, build_id, run_id, fingerprint, "built")
         return build_id
+
+    def start(self, home: Home, base: str, listing: dict) -> Start | None:
+        """Where an incremental build starts (the published build and the raw files that
+        changed since it), or None for a full build: the engine builds incrementally, the
+        published build read the same code and reference data, the run is not forced."""
+        published = self.published_id(home)
+        if not self.incremental or published is None:
+            return None
+        inputs = start_from(self.stem(home, published), base, forced=forced())
+        if inputs is None:
+            return None
+        return Start(published, raw_changes(inputs["raw"], listing, home.raw))
 
     def audit(self, home: Home, run_id: str, build_id: str) -> dict:
         """The committed suites on the candidate; writes its manifest. :class:`AuditFailed`
@@ -217,6 +242,8 @@ class Warehouse(ABC):
                     timespec="seconds"),
                 "code_version": code_version(),
                 "fingerprint": fingerprint,
+                # the published build this one started from (incremental), or null (full)
+                "started_from": (read_inputs(stem) or {}).get("started_from"),
                 "validation": validation,
                 # relative to the home: a home moved or restored elsewhere keeps its links
                 "data_docs": (data_docs_dir(stem) / "index.html").relative_to(
@@ -358,8 +385,11 @@ class Warehouse(ABC):
         """The build's data still exists (it can be switched to)."""
 
     @abstractmethod
-    def write_candidate(self, home: Home, build_id: str, committee: str) -> None:
-        """``dbt build`` into a candidate analysts cannot see; :class:`BuildFailed`."""
+    def write_candidate(self, home: Home, build_id: str, committee: str,
+                        start: Start | None = None) -> None:
+        """``dbt build`` into a candidate analysts cannot see; :class:`BuildFailed`. With
+        ``start`` (engines that build incrementally) the candidate begins as a copy of
+        ``start.build_id`` and dbt replaces the raw files of ``start.changes``."""
 
     @abstractmethod
     def validate(self, home: Home, build_id: str, previous: str | None, data_docs: Path,

@@ -29,6 +29,7 @@ from bcd35.config import (
 )
 from bcd35.home_reference import write_for_dbt
 from bcd35.warehouse.errors import BuildFailed
+from bcd35.warehouse.incremental import RAW_CHANGES_ENV
 
 #: Columns of the committees file dbt reads (the reference seed's, source home.committees).
 COMMITTEE_COLUMNS = ("committee_code", "name_vi", "ma_huyen", "ten_huyen", "ma_tinh",
@@ -92,6 +93,7 @@ def dbt_env(home: Home, committee: str, engine: dict[str, str]) -> dict[str, str
     """Environment of a dbt process: this run's paths and committee, the key, no telemetry,
     then what the engine adds (``engine``)."""
     env = dict(os.environ)
+    env.pop(RAW_CHANGES_ENV, None)  # a full build unless the engine hands dbt a change list
     env.update(home_inputs(home))
     env.update(
         BCD35_RAW_DIR=str(home.raw),

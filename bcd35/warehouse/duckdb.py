@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from bcd35.settings import settings
 from bcd35.warehouse.base import Warehouse, source_counts_sql
 from bcd35.warehouse.dbt import dbt_env, run_build, usable_cores
 from bcd35.warehouse.errors import BuildFailed, PublishRefused
+from bcd35.warehouse.incremental import RAW_CHANGES_ENV, Start, write_changes
 
 #: DuckDB's memory limit for the build (dbt_project/profiles.yml), overridable per machine:
 #: with 2GB the dbt process peaks at 2.6 GiB at province scale; at national scale it grows to
@@ -33,6 +35,7 @@ DUCKDB_MEMORY_LIMIT_ENV = "BCD35_DUCKDB_MEMORY_LIMIT"
 
 class DuckDBWarehouse(Warehouse):
     name = "duckdb"
+    incremental = True
 
     def artifacts(self, home: Home) -> Path:
         return home.builds
@@ -81,13 +84,21 @@ class DuckDBWarehouse(Warehouse):
             "BCD35_CANDIDATE_PATH": str(candidate),
         })
 
-    def write_candidate(self, home: Home, build_id: str, committee: str) -> None:
+    def write_candidate(self, home: Home, build_id: str, committee: str,
+                        start: Start | None = None) -> None:
         home.ensure()
         candidate = self.stem(home, build_id)
         if candidate.exists():
             raise FileExistsError(f"candidate {candidate} exists already: build ids are "
                                   "single-use")
-        run_build(home, candidate, self.dbt_env(home, candidate, committee), "duckdb")
+        env = self.dbt_env(home, candidate, committee)
+        if start is not None:
+            # the published build as the candidate's first state (a file analysts read only:
+            # copying it does not block them, and they never see the copy)
+            shutil.copyfile(self.stem(home, start.build_id), candidate)
+            env[RAW_CHANGES_ENV] = str(write_changes(home.dbt / "raw_changes.csv",
+                                                     start.changes))
+        run_build(home, candidate, env, "duckdb")
         wal = candidate.with_name(candidate.name + ".wal")
         if wal.exists():
             raise BuildFailed(candidate, [f"{wal.name} left behind: the build did not "

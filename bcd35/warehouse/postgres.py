@@ -62,6 +62,7 @@ from bcd35.settings import settings
 from bcd35.warehouse.base import Warehouse, source_counts_sql
 from bcd35.warehouse.dbt import COMMITTEES_ENV, dbt_env, home_inputs, run_build
 from bcd35.warehouse.errors import BuildFailed, PublishRefused, SwapTimedOut
+from bcd35.warehouse.incremental import Start
 
 log = logging.getLogger(__name__)
 
@@ -388,7 +389,10 @@ class PostgresWarehouse(Warehouse):
 
     # --- write and audit ---------------------------------------------------------------------
 
-    def write_candidate(self, home: Home, build_id: str, committee: str) -> None:
+    def write_candidate(self, home: Home, build_id: str, committee: str,
+                        start: Start | None = None) -> None:
+        # every night loads the raw schema again and builds new schemas (start is None: the
+        # engine does not build incrementally, ``incremental`` is False)
         home.ensure()
         _check_schema_prefix_support()
         load_raw(home, self.target)

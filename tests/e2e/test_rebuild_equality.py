@@ -1,8 +1,11 @@
-"""A night that touched one partition publishes, row for row, the marts of a full rebuild.
+"""An incremental night publishes, row for row, the marts of a full rebuild.
 
 Through the real CLI on a copy of the demo home (Hàm Yên, 2023 and 2024): one new meeting of
-Hàm Yên 2024 is dropped in and the night publishes; then ``bcd35 run --force`` rebuilds the
-same home from scratch (docs/operator.md, ``--force``). Every table of schema marts must be
+Hàm Yên 2024 is dropped in and the night publishes; a second night supersedes that file (same
+path, new bytes) and withdraws another (deleted from the inbox). Both nights start from the
+published build and replace only the raw files that changed (``started_from`` in the
+manifest, ``bcd35.warehouse.incremental``); then ``bcd35 run --force`` rebuilds the same home
+from scratch (docs/operator.md, ``--force``). Every table of schemas staging and marts must be
 the same in both published builds, compared by an order-independent hash of its rows
 (``tests.support.table_hashes``); ``marts.published_partitions`` names the build each
 partition comes from, per build by design (docs/operator.md#checks), so it is compared on each
@@ -17,10 +20,20 @@ from pathlib import Path
 
 import duckdb
 
+from bcd35.config import Home
 from bcd35.partitions import Partition, partitioned_tables, published_partitions
-from tests.support import FIXTURES, bcd35, mart_differences, published_target
+from bcd35.warehouse import read_manifest
+from bcd35.warehouse.duckdb import DuckDBWarehouse
+from bcd35.warehouse.incremental import RawChange, Start, read_inputs
+from tests.support import FIXTURES, bcd35, mart_differences, published_target, table_hashes
 
 NEW_MEETING = "meeting_log_one_new_meeting.csv"  # Hàm Yên, 27/11/2024
+WITHDRAWN = "demo/hoi_nghi_quy4_bosung.csv"  # 8 meetings of Hàm Yên 2024's fourth quarter
+
+
+def differences(a: Path, b: Path, schema: str) -> list[str]:
+    ha, hb = table_hashes(a, schema), table_hashes(b, schema)
+    return sorted(t for t in ha.keys() | hb.keys() if ha.get(t) != hb.get(t))
 
 
 def partition_rows(build: Path) -> dict[tuple[str, Partition], list[bytes]]:
@@ -54,9 +67,24 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert night.returncode == 0, night.stdout + night.stderr
     nightly = published_target(home_copy)
     assert nightly != before
+    assert read_manifest(nightly)["started_from"] == before.stem, "an incremental build"
     # the night did touch exactly one partition, and the comparison sees what it changed
     assert changed_partitions(before, nightly) == {("ham_yen", 2024)}
     assert {"fct_meetings", "mart_kpi_annual"} <= set(mart_differences(before, nightly))
+
+    # supersede the new file (its meeting had 74 delegates, not 73) and withdraw another
+    new = home_copy / "inbox" / NEW_MEETING
+    new.write_bytes(new.read_bytes().replace(b";73;", b";74;"))
+    (home_copy / "inbox" / WITHDRAWN).unlink()
+    second = bcd35(home_copy, "run")
+    assert second.returncode == 0, second.stdout + second.stderr
+    corrected = published_target(home_copy)
+    assert read_manifest(corrected)["started_from"] == nightly.stem
+    with duckdb.connect(str(corrected), read_only=True) as con:
+        assert con.sql("select n_attendees from marts.fct_meetings "
+                       "where meeting_date = '2024-11-27'").fetchall() == [(74,)]
+    assert changed_partitions(nightly, corrected) == {("ham_yen", 2024)}
+    nightly = corrected
 
     rebuild = bcd35(home_copy, "run", "--force")
     assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
@@ -64,7 +92,9 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert full != nightly, "--force published a new build"
     assert nightly.exists(), "the night's build is kept (rollback) beside the rebuild"
 
+    assert read_manifest(full)["started_from"] is None, "--force builds in full"
     assert mart_differences(nightly, full) == []
+    assert differences(nightly, full, "staging") == []
     # equal although each build names itself: published_partitions is compared on status
     assert set(published_partitions(nightly).values()) == {("current", nightly.stem)}
     assert set(published_partitions(full).values()) == {("current", full.stem)}
@@ -115,3 +145,32 @@ def test_the_comparison_reports_a_planted_difference(demo_home: Path, tmp_path: 
         "update marts.published_partitions set build_id = 'another_build' "
         "where committee_code = 'ham_yen' and year = 2023"))
     assert mart_differences(build, renamed) == []
+
+
+def test_an_incremental_build_that_skips_a_retraction_is_caught(home_copy: Path):
+    """The comparison above fails on a planted fault of the incremental build: a change list
+    that adds a superseded file's new version but does not retract the old one."""
+    before = published_target(home_copy)
+    (home_copy / "inbox" / WITHDRAWN).unlink()
+    night = bcd35(home_copy, "run")
+    assert night.returncode == 0, night.stdout + night.stderr
+    # the night's build (incremental, equal to a full build: the test above)
+    published = published_target(home_copy)
+    listing = read_inputs(before)["raw"]
+    [gone] = [name for name in listing if name not in read_inputs(published)["raw"]]
+    kind, file = gone.split("/")
+    assert (home_copy / "raw" / gone).exists() is False, "its raw rows left the raw layer"
+
+    warehouse = DuckDBWarehouse()
+    home = Home(home_copy)
+    # the fault: the withdrawn file's rows are not retracted (the change list forgets it)
+    warehouse.write_candidate(home, "planted", "ham_yen", Start(before.stem, []))
+    planted = warehouse.stem(home, "planted")
+    assert "stg_office__meetings" in differences(published, planted, "staging")
+    assert "fct_meetings" in mart_differences(published, planted)
+    # the same build with the retraction is the full build's
+    warehouse.write_candidate(home, "right", "ham_yen", Start(
+        before.stem, [RawChange(kind, "retract", file.removesuffix(".parquet"), "")]))
+    right = warehouse.stem(home, "right")
+    assert differences(published, right, "staging") == []
+    assert mart_differences(published, right) == []

@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('meta_posts') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('meta', 'meta_posts') }}
+    select * from {{ raw_source('meta', 'meta_posts') }}
 
 ),
 

@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('bulletin_distribution') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('office', 'bulletin_distribution') }}
+    select * from {{ raw_source('office', 'bulletin_distribution') }}
 
 ),
 

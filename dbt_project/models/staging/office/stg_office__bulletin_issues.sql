@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('bulletin_issue') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('office', 'bulletin_issue') }}
+    select * from {{ raw_source('office', 'bulletin_issue') }}
 
 ),
 

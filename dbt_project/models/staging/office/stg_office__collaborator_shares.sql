@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('collaborator_shares') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('office', 'collaborator_shares') }}
+    select * from {{ raw_source('office', 'collaborator_shares') }}
 
 ),
 

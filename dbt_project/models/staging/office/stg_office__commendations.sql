@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('commendation') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('office', 'commendation') }}
+    select * from {{ raw_source('office', 'commendation') }}
 
 ),
 

@@ -1,8 +1,10 @@
+{{ config(pre_hook="{{ retract_raw_rows('meeting_log') }}") }}
+
 with
 
 source as (
 
-    select * from {{ source('office', 'meeting_log') }}
+    select * from {{ raw_source('office', 'meeting_log') }}
 
 ),
 

@@ -1,0 +1,108 @@
+"""Incremental builds: a night starts from the published build and replaces only the raw files
+that changed (docs/development.md#incremental-builds).
+
+A build records what it read (:func:`write_inputs`): the listing of the raw layer (each file's
+size and mtime) and the fingerprint of everything else (:func:`bcd35.fingerprint.
+base_fingerprint`: code, dbt project, reference data, suites, committees, key). The next build
+may start from the published build when that fingerprint is the same and the run is not
+forced (:func:`start_from`): the engine copies the published build as the candidate, and the
+staging models (incremental in dbt, ``raw_source`` and ``retract_raw_rows`` in
+``dbt_project/macros/raw_source.sql``) delete the rows of every raw file that is gone or was
+rewritten and read only the files that are new or rewritten (:func:`raw_changes`). Everything
+downstream of staging is rebuilt from it as in a full build, so the result is the full
+build's, row for row (``tests/e2e/test_rebuild_equality.py``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bcd35.warehouse.artifacts import inputs_path
+
+#: The environment variable that hands dbt the change list (a CSV file's path); unset, the
+#: staging models read the whole raw layer.
+RAW_CHANGES_ENV = "BCD35_RAW_CHANGES"
+_SOURCE_FILE = re.compile(r"^(?P<kind>[a-z_]+)/(?P<sha>[0-9a-f]{64})\.parquet$")
+
+Listing = Mapping[str, Sequence[int]]  # "<kind>/<sha256>.parquet" → (size, mtime_ns)
+
+
+@dataclass(frozen=True)
+class RawChange:
+    kind: str
+    action: str  # retract: delete the file's rows; add: read the file
+    sha256: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Start:
+    """An incremental build: the published build it copies and the raw files that changed."""
+
+    build_id: str
+    changes: Sequence[RawChange]
+
+
+def write_inputs(build: Path, base: str, raw: Listing, started_from: str | None) -> None:
+    path = inputs_path(build)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"base_fingerprint": base, "started_from": started_from,
+                               "raw": {k: list(v) for k, v in raw.items()}}),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_inputs(build: Path) -> dict | None:
+    try:
+        return json.loads(inputs_path(build).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def start_from(published: Path | None, base: str, *, forced: bool) -> dict | None:
+    """The inputs of the published build when a build may start from it: it exists, read
+    the same code and reference data (``base``), and the run is not forced."""
+    if forced or published is None or not published.exists():
+        return None
+    inputs = read_inputs(published)
+    if not inputs or inputs.get("base_fingerprint") != base:
+        return None
+    return inputs
+
+
+def raw_changes(previous: Listing, current: Listing, raw_dir: Path) -> list[RawChange]:
+    """What a build starting from ``previous`` must do to hold ``current``'s raw files: the
+    rows of every file gone or rewritten (another size or mtime) are retracted, every file new
+    or rewritten is added. The zero-row files that fix the types are neither."""
+    changes = []
+    for name in sorted(previous.keys() | current.keys()):
+        match = _SOURCE_FILE.match(name)
+        if match is None:
+            continue
+        old, new = previous.get(name), current.get(name)
+        if old is not None and new is not None and list(old) == list(new):
+            continue
+        kind, sha = match["kind"], match["sha"]
+        if old is not None:
+            changes.append(RawChange(kind, "retract", sha, ""))
+        if new is not None:
+            changes.append(RawChange(kind, "add", sha, str(raw_dir / name)))
+    return changes
+
+
+def write_changes(path: Path, changes: Sequence[RawChange]) -> Path:
+    """The change list dbt reads (``$BCD35_RAW_CHANGES``), header included when empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(("kind", "action", "sha256", "path"))
+        writer.writerows((c.kind, c.action, c.sha256, c.path) for c in changes)
+    os.replace(tmp, path)
+    return path
