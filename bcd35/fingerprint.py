@@ -9,6 +9,10 @@ builds with one fingerprint have the same figures. A night whose fingerprint equ
 *published, validated* build was made from skips build, audit and publish; any difference —
 one new file, one changed line of SQL or Python, a new key — builds, audits and publishes as
 usual. It never decides that a failed or unpublished build is current.
+
+It is made of two parts: the raw listing (:func:`raw_listing`) and the *base* fingerprint of
+everything else (:func:`base_fingerprint`). When only the listing moved, the build may be
+incremental (:mod:`bcd35.warehouse.incremental`).
 """
 
 from __future__ import annotations
