@@ -201,6 +201,10 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Lần chạy / run", str(manifest.get("run_id", "?")))
     table.add_row("Lập lúc / built at", local_time(manifest.get("built_at")))
     table.add_row("Phiên bản mã / code", str(manifest.get("code_version", "?"))[:12])
+    started = manifest.get("started_from")
+    table.add_row("Cách dựng / built as", (
+        f"tăng dần từ / incremental from {started}: chỉ thay tệp đổi / only changed files"
+        if started else "toàn bộ / full build"))
     table.add_row("Người phân tích mở / analysts open", str(home.published))
     if manifest.get("data_docs"):  # relative to the home (absolute in older manifests)
         table.add_row("Data Docs (GX)", f"file://{home.root / manifest['data_docs']}")

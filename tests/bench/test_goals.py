@@ -58,9 +58,25 @@ def test_the_summary_carries_each_goal_with_its_ratio() -> None:
     assert goals["single_committee_dag_test_seconds"]["met"] is False
     assert goals["national_night1_minutes"]["value"] is None  # only measured at national
     assert goals["kpis_equal_peer"]["met"] is True
+    assert goals["night2_over_night1"]["value"] is None  # one night only
     national = run.summarise(night("national", run.compare_kpis(OURS, PEER)))["goals"]
     assert national["national_night1_minutes"]["value"] == round(50.0 / 60, 2)
     assert national["single_committee_dag_test_seconds"]["value"] is None
+
+
+def test_the_incremental_night_goal_is_its_share_of_the_full_night() -> None:
+    out = night("province", run.compare_kpis(OURS, PEER))  # night 1: 5 phases of 10 s
+    out["night2"] = {name: {"seconds": 2.0} for name in ("ingest", "build", "audit")}
+    out["night2_started_from"] = "b1"
+    summary = run.summarise(out)
+    assert summary["goals"]["night2_over_night1"] == {"value": 0.12, "target": 0.15,
+                                                      "ratio": 0.8, "met": True}
+    assert summary["night2_incremental"] is True
+    out["night2"]["build"]["seconds"] = 5.0  # 9 s of 50: 18 %
+    out["night2_started_from"] = None
+    summary = run.summarise(out)
+    assert summary["goals"]["night2_over_night1"]["met"] is False
+    assert summary["night2_incremental"] is False
 
 
 # --- the bad-file night: exactly its committee-year withheld, every other one current ----------

@@ -26,7 +26,7 @@ from bcd35.status import (
     print_status,
     render_status,
 )
-from bcd35.warehouse import write_manifest
+from bcd35.warehouse import read_manifest, write_manifest
 
 BUILD = "20240601T183100Z_abcdef12"
 LONG_NAME = "thu_muc_cua_van_phong/so_theo_doi_hoi_nghi_quy_4_nam_2024_ban_sua_lan_thu_hai.xlsx"
@@ -87,6 +87,16 @@ def test_status_shows_the_published_build_and_its_validation(home):
     assert "ĐẠT / passed" in text and "21 điều kiện / expectations" in text
     assert "1 cảnh báo / warnings" in text
     assert "2024-06-02 01:32:10" in text  # built at, in Hàm Yên time (UTC+7)
+    assert "toàn bộ / full build" in text
+
+
+def test_status_says_a_build_was_incremental(home):
+    build = home.builds / f"{BUILD}.duckdb"
+    manifest = read_manifest(build)
+    write_manifest(build, {**manifest, "started_from": "20240531T183000Z_00000000"})
+    text = render_status(home, now=NOW)
+    assert "incremental from 20240531T183000Z_00000000" in text
+    assert "full build" not in text
 
 
 def test_status_lists_last_runs_with_durations_and_failed_checks(home):
