@@ -564,11 +564,11 @@ def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool
     return out
 
 
-def started_from(home: Path) -> str | None:
+def started_from(home) -> str | None:
     """The build the published build started from (an incremental build), or None (full)."""
     from bcd35.warehouse import read_manifest
 
-    build = (home / "warehouse" / "bcd35.duckdb").resolve()
+    build = home.published.resolve()
     return read_manifest(build).get("started_from") if build.exists() else None
 
 
