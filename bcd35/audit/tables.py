@@ -124,6 +124,18 @@ def _create(schema: str, table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f'create table {schema}."{table}" ({listed})'
 
 
+def _arrow(columns: Sequence[tuple[str, str]], rows: list[tuple]):
+    """``rows`` as an Arrow table of ``columns`` (timestamps as given: a datetime or ISO text,
+    which the insert casts)."""
+    import pyarrow as pa
+
+    types = {"text": pa.string(), "integer": pa.int64(), "boolean": pa.bool_()}
+    return pa.Table.from_arrays(
+        [pa.array([row[i] for row in rows], type=types.get(kind))
+         for i, (_, kind) in enumerate(columns)],
+        names=[name for name, _ in columns])
+
+
 def write_duckdb(candidate: str, checks: list[tuple], files: list[tuple]) -> None:
     """Both tables into the candidate file (replacing any earlier version), checkpointed."""
     import duckdb
@@ -134,9 +146,10 @@ def write_duckdb(candidate: str, checks: list[tuple], files: list[tuple]) -> Non
                                      ("source_files", FILE_COLUMNS, files)):
             con.execute(f'drop table if exists audit."{table}"')
             con.execute(_create("audit", table, columns))
-            if rows:
-                marks = ", ".join("?" for _ in columns)
-                con.executemany(f'insert into audit."{table}" values ({marks})', rows)
+            if rows:  # as one Arrow table: executemany costs ~1 ms a row (9 s for 9 000 files)
+                con.register("audit_rows", _arrow(columns, rows))
+                con.execute(f'insert into audit."{table}" select * from audit_rows')
+                con.unregister("audit_rows")
             con.execute(f"comment on table audit.\"{table}\" is '{COMMENTS[table]}'")
         con.execute("checkpoint")
 
