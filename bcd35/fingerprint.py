@@ -3,8 +3,9 @@
 The fingerprint covers the raw layer (each file's name — the sha256 of its source — size and
 mtime, so a rewrite counts as a change), the home's committee list, the dbt project, the
 reference seeds, the office's reference data (``HOME/reference``: targets,
-pages), the Great Expectations suites, every module of the ``bcd35`` package, the
-committee and the pseudonymisation key (hashed). Nothing in the models reads the clock, so two
+pages), the Great Expectations suites, every module of the ``bcd35`` package, the versions of
+the libraries that write a build (:data:`LIBRARIES`), the committee and the pseudonymisation
+key (hashed). Nothing in the models reads the clock, so two
 builds with one fingerprint have the same figures. A night whose fingerprint equals the one the
 *published, validated* build was made from skips build, audit and publish; any difference —
 one new file, one changed line of SQL or Python, a new key — builds, audits and publishes as
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 
 from bcd35.config import (
@@ -35,6 +37,9 @@ from bcd35.home_reference import input_files
 from bcd35.settings import settings
 
 FORCE_ENV = "BCD35_FORCE_BUILD"  # "1": build even when nothing changed
+#: the libraries that write a build: another version may write other rows or another file
+LIBRARIES = ("duckdb", "dbt-core", "dbt-duckdb", "dbt-postgres", "great-expectations",
+             "pyarrow")
 DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "packages.yml", "models/**/*", "macros/**/*",
               "tests/**/*", "analyses/**/*")
 CODE = REPO_ROOT / "bcd35"
@@ -90,9 +95,19 @@ def base_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -
     _hash_files(h, CODE, ("**/*.py",))
     for path in sorted(code):
         h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(b"libraries\0")
+    for name in LIBRARIES:
+        h.update(f"{name}=={library_version(name)}\n".encode())
     h.update(f"committee\0{committee}\0".encode())
     h.update(hashlib.sha256(pseudonym_key(home)).digest())
     return h.hexdigest()
+
+
+def library_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 def combine(raw: dict[str, tuple[int, int]], base: str) -> str:

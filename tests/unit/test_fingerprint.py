@@ -103,3 +103,14 @@ def test_only_a_validated_published_build_of_the_same_inputs_is_current(
 
 def test_nothing_published_nothing_current(home: Home) -> None:
     assert DuckDBWarehouse().unchanged_since(home, "F") is None
+
+
+def test_another_version_of_a_library_that_writes_builds_changes_it(home: Home,
+                                                                     monkeypatch) -> None:
+    before = fingerprint.base_fingerprint(home, "ham_yen")
+    real = fingerprint.metadata.version
+    monkeypatch.setattr(fingerprint.metadata, "version",
+                        lambda name: "9.9.9" if name == "dbt-core" else real(name))
+    assert fingerprint.base_fingerprint(home, "ham_yen") != before
+    assert build_fingerprint(home, "ham_yen") != fingerprint.combine(
+        fingerprint.raw_listing(home.raw), before)
