@@ -93,21 +93,21 @@ def new_build_id(run_id: str, now: datetime | None = None) -> str:
 
 # --- what the manifest says besides the checks -----------------------------------------------
 
-def file_names(home: Home) -> dict[str, str]:
+def file_names(files: Sequence[registry.RegisteredFile]) -> dict[str, str]:
     """sha256 → the file's path in the inbox, as the clerk dropped it."""
-    return {f.sha256: f.original_path for f in registry.list_files(home)}
+    return {f.sha256: f.original_path for f in files}
 
 
-def corrections_of(home: Home) -> list[dict]:
-    """Loaded files taken back before this build: superseded (by which version) or withdrawn,
-    when and by which run — for the report's audit pack."""
-    names = file_names(home)
+def corrections_of(files: Sequence[registry.RegisteredFile]) -> list[dict]:
+    """Loaded files taken back before this build (of the registry's ``files``): superseded
+    (by which version) or withdrawn, when and by which run — for the report's audit pack."""
+    names = file_names(files)
+    retracted = [f for f in files if f.status == registry.LOADED and f.retracted]
     return [{"sha256": f.sha256, "file": f.original_path, "kind": ",".join(f.kinds),
              "rows": f.rows, "state": f.retracted, "at": f.retracted_at,
              "run_id": f.retracted_run, "superseded_by": f.superseded_by,
              "superseded_by_file": names.get(f.superseded_by or "")}
-            for f in sorted(registry.retracted_files(home),
-                            key=lambda f: (f.retracted_at or "", f.original_path))]
+            for f in sorted(retracted, key=lambda f: (f.retracted_at or "", f.original_path))]
 
 
 def home_reference_of(build: Path) -> dict:
@@ -130,15 +130,17 @@ def add_reference_warning(result: AuditResult, reference: dict) -> None:
             rows=[p.render() for p in problems]))
 
 
-def audit_table_rows(home: Home, build_id: str, result: AuditResult, sources: list[dict],
+def audit_table_rows(files: Sequence[registry.RegisteredFile], build_id: str,
+                     result: AuditResult, sources: list[dict],
                      reference: dict) -> tuple[list[tuple], list[tuple]]:
-    """Rows of audit.check_results and audit.source_files for this build."""
+    """Rows of audit.check_results and audit.source_files for this build (``files``: the
+    registry's)."""
     in_build: dict[str, int] = {}
     for src in sources:
         in_build[src["sha256"]] = in_build.get(src["sha256"], 0) + int(src["rows"])
     checks = check_rows(build_id, result.checks, reference.get("problems", []),
                         reference.get("files", []))
-    return checks, file_rows(build_id, registry.list_files(home), in_build)
+    return checks, file_rows(build_id, files, in_build)
 
 
 def withheld_message(withheld: Sequence[Withheld]) -> str:
@@ -216,7 +218,9 @@ class Warehouse(ABC):
         with runs.stage(home, run_id, "audit", failed_status="audit_failed"), \
                 self.stage_lock(run_id, "audit"):
             failpoint("audit:running")
-            names = file_names(home)
+            # the registry read once (48 300 files at national: 1.7 s a read)
+            files = registry.list_files(home)
+            names = file_names(files)
             result = self.validate(home, build_id, self.published_id(home),
                                    data_docs_dir(stem), names)
             sources = [{"sha256": sha, "file": names.get(sha, ""), "kind": kind,
@@ -224,7 +228,7 @@ class Warehouse(ABC):
             reference = home_reference_of(stem)
             add_reference_warning(result, reference)
             self.write_audit_tables(home, build_id,
-                                    *audit_table_rows(home, build_id, result, sources, reference))
+                                    *audit_table_rows(files, build_id, result, sources, reference))
             # a failure scoped to partitions withholds them and publishes the rest; one that
             # names no partition blocks the whole night
             withheld = result.withheld() if not result.success and result.scoped else []
@@ -249,7 +253,7 @@ class Warehouse(ABC):
                 "data_docs": (data_docs_dir(stem) / "index.html").relative_to(
                     home.root).as_posix(),
                 "sources": sources,
-                "corrections": corrections_of(home),
+                "corrections": corrections_of(files),
                 "home_reference": reference,
                 **self.manifest_extra(build_id),
             }
