@@ -113,12 +113,19 @@ class DuckDBWarehouse(Warehouse):
         # it copies, whose unit tests passed on that code: it loads no seed and runs no unit
         # test again (its data tests all run)
         extra = () if start is None else INCREMENTAL_EXCLUDES
-        run_build(home, candidate, env, "duckdb", *extra)
-        wal = building.with_name(building.name + ".wal")
+        try:
+            run_build(home, candidate, env, "duckdb", *extra)
+        finally:
+            # a failed build too is kept under its id, for inspection (pruned as before); its
+            # WAL goes with it, so the check below and publish's refuse it
+            for part in ("", ".wal"):
+                built = building.with_name(building.name + part)
+                if built.exists():
+                    os.replace(built, candidate.with_name(candidate.name + part))
+        wal = candidate.with_name(candidate.name + ".wal")
         if wal.exists():
             raise BuildFailed(candidate, [f"{wal.name} left behind: the build did not "
                                           "checkpoint"])
-        os.replace(building, candidate)
 
     def validate(self, home: Home, build_id: str, previous: str | None, data_docs: Path,
                  names: dict[str, str]) -> AuditResult:

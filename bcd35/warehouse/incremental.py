@@ -2,8 +2,9 @@
 that changed (docs/development.md#incremental-builds).
 
 A build records what it read (:func:`write_inputs`): the listing of the raw layer (each file's
-size and mtime) and the fingerprint of everything else (:func:`bcd35.fingerprint.
-base_fingerprint`: code, dbt project, reference data, suites, committees, key). The next build
+size and mtime) and the fingerprint of everything else
+(:func:`bcd35.fingerprint.base_fingerprint`: code, dbt project, reference data, suites,
+committees, key, library versions). The next build
 may start from the published build when that fingerprint is the same and the run is not
 forced (:func:`start_from`): the engine copies the published build as the candidate, and the
 staging models (incremental in dbt, ``raw_source`` and ``retract_raw_rows`` in
