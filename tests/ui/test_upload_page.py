@@ -95,6 +95,15 @@ def _shown(browser, text: str, timeout: float = 60) -> None:
     WebDriverWait(browser, timeout).until(lambda b: text in b.page_source)
 
 
+def _replaced(browser, element, timeout: float = 60) -> None:
+    """Wait (polling, bounded) until ``element``'s page is gone: the answer to a form posted
+    from it has loaded (on a loaded machine it arrives after the click returns)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(element))
+
+
 def _article(browser, name: str, timeout: float = 60):
     """The file's card, once the page the form was posted to shows it (polling, bounded: on
     a loaded machine the response arrives after the click returns)."""
@@ -147,7 +156,7 @@ def test_clerk_drops_checks_accepts_and_sees_it_loaded(server, browser, tmp_path
     browser.set_window_size(1280, 900)
 
     good_card.find_element(By.CSS_SELECTOR, "button.accept").click()
-    assert "Đã nhận «so_hoi_nghi_2025.xlsx» vào inbox/ham_yen/" in browser.page_source
+    _shown(browser, "Đã nhận «so_hoi_nghi_2025.xlsx» vào inbox/ham_yen/")
     accepted = home / "inbox" / "ham_yen" / good.name
     assert accepted.read_bytes() == good.read_bytes()
     added = set(_tree(home / "inbox")) - set(inbox_before)
@@ -161,7 +170,9 @@ def test_clerk_drops_checks_accepts_and_sees_it_loaded(server, browser, tmp_path
     assert record.status == "loaded" and record.rows == 3
 
     browser.get(f"{url}/")
-    _article(browser, bad.name).find_element(By.CSS_SELECTOR, "button.discard").click()
+    bad_card = _article(browser, bad.name)
+    bad_card.find_element(By.CSS_SELECTOR, "button.discard").click()
+    _replaced(browser, bad_card)  # the form was posted and its answer is the page now
     assert browser.find_elements(By.CSS_SELECTOR, "article.check") == []
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-path="ham_yen/{good.name}"]')
     assert "đã nạp / loaded" in row.text and "3" in row.text
