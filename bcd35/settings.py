@@ -27,6 +27,7 @@ PREFIX = "BCD35_"
 CHILD_ENV = (
     "BCD35_CANDIDATE_PATH",     # the DuckDB file dbt builds into
     "BCD35_RAW_DIR",            # the raw layer dbt reads
+    "BCD35_RAW_CHANGES",        # an incremental build's change list (bcd35.warehouse.incremental)
     "BCD35_COMMITTEES_CSV",     # the home's committees, for dbt's reference models
     "BCD35_KPI_TARGETS_CSV",    # the office's KPI targets (HOME/reference), for dbt
     "BCD35_PAGES_CSV",          # the office's page list (HOME/reference), for dbt
