@@ -79,10 +79,10 @@ def table_hashes(build: Path, schema: str = "marts") -> dict[str, str]:
     return out
 
 
-def mart_differences(a: Path, b: Path) -> list[str]:
-    """The tables of schema marts whose rows differ between two build files (or that only
-    one of them has), by :func:`table_hashes`."""
-    ha, hb = table_hashes(a), table_hashes(b)
+def mart_differences(a: Path, b: Path, schema: str = "marts") -> list[str]:
+    """The tables of ``schema`` (marts) whose rows differ between two build files (or that
+    only one of them has), by :func:`table_hashes`."""
+    ha, hb = table_hashes(a, schema), table_hashes(b, schema)
     return sorted(t for t in ha.keys() | hb.keys() if ha.get(t) != hb.get(t))
 
 
