@@ -205,6 +205,10 @@ def published_part(home: Home) -> RenderableType:
     table.add_row("Cách dựng / built as", (
         f"tăng dần từ / incremental from {started}: chỉ thay tệp đổi / only changed files"
         if started else "toàn bộ / full build"))
+    if started:  # the raw kinds whose models were rebuilt (the others are the copy's)
+        kinds = manifest.get("rebuilt_kinds")
+        table.add_row("Dựng lại / rebuilt", ", ".join(kinds) if kinds
+                      else "mọi bảng / every model")
     table.add_row("Người phân tích mở / analysts open", str(home.published))
     if manifest.get("data_docs"):  # relative to the home (absolute in older manifests)
         table.add_row("Data Docs (GX)", f"file://{home.root / manifest['data_docs']}")
@@ -425,3 +429,4 @@ def render_status(home: Home, n_runs: int = 5, width: int = PLAIN_WIDTH,
     Console(file=buffer, width=width, color_system=None, force_terminal=False,
             highlight=False).print(status_renderable(home, n_runs, now), crop=False)
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines()) + "\n"
+

@@ -195,7 +195,7 @@ class Warehouse(ABC):
             # environment wrote it), and what the build was made from
             shutil.copyfile(home.dbt / "home_reference.json", reference_report_path(stem))
             fingerprint_path(stem).write_text(fingerprint + "\n")
-            write_inputs(stem, base, listing, start.build_id if start else None)
+            write_inputs(stem, base, listing, start)
             self.record(home, build_id, run_id, fingerprint, "built")
         return build_id
 
@@ -206,10 +206,15 @@ class Warehouse(ABC):
         published = self.published_id(home)
         if not self.incremental or published is None:
             return None
-        inputs = start_from(self.stem(home, published), base, forced=forced())
+        stem = self.stem(home, published)
+        inputs = start_from(stem, base, forced=forced())
         if inputs is None:
             return None
-        return Start(published, raw_changes(inputs["raw"], listing, home.raw))
+        try:
+            narrow = not withheld_of(read_manifest(stem))
+        except (OSError, ValueError):  # no readable manifest: rebuild everything after staging
+            narrow = False
+        return Start(published, raw_changes(inputs["raw"], listing, home.raw), narrow=narrow)
 
     def audit(self, home: Home, run_id: str, build_id: str) -> dict:
         """The committed suites on the candidate; writes its manifest. :class:`AuditFailed`
@@ -246,8 +251,10 @@ class Warehouse(ABC):
                     timespec="seconds"),
                 "code_version": code_version(),
                 "fingerprint": fingerprint,
-                # the published build this one started from (incremental), or null (full)
+                # the published build this one started from (incremental), or null (full),
+                # and the raw kinds whose models it rebuilt (null: every model)
                 "started_from": (read_inputs(stem) or {}).get("started_from"),
+                "rebuilt_kinds": (read_inputs(stem) or {}).get("rebuilt_kinds"),
                 "validation": validation,
                 # relative to the home: a home moved or restored elsewhere keeps its links
                 "data_docs": (data_docs_dir(stem) / "index.html").relative_to(

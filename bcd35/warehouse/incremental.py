@@ -9,9 +9,11 @@ may start from the published build when that fingerprint is the same and the run
 forced (:func:`start_from`): the engine copies the published build as the candidate, and the
 staging models (incremental in dbt, ``raw_source`` and ``retract_raw_rows`` in
 ``dbt_project/macros/raw_source.sql``) delete the rows of every raw file that is gone or was
-rewritten and read only the files that are new or rewritten (:func:`raw_changes`). Everything
-downstream of staging is rebuilt from it as in a full build, so the result is the full
-build's, row for row (``tests/e2e/test_rebuild_equality.py``).
+rewritten and read only the files that are new or rewritten (:func:`raw_changes`). Every
+model downstream of a changed kind's staging model is rebuilt from it as in a full build; the
+models that read no changed raw file keep the copied build's tables, made from the same
+inputs (:func:`selection`). The result is the full build's, row for row
+(``tests/e2e/test_rebuild_equality.py``).
 """
 
 from __future__ import annotations
@@ -48,14 +50,36 @@ class Start:
 
     build_id: str
     changes: Sequence[RawChange]
+    #: rebuild only what reads these raw kinds (the rest is the copied build's); False when
+    #: every model after staging must be rebuilt (the published build withheld partitions:
+    #: its marts hold older rows for them, which only a rebuild of every mart replaces)
+    narrow: bool = True
+
+    @property
+    def kinds(self) -> list[str]:
+        """The raw kinds (``raw/<kind>/``, the dbt source tables) with a file gone, new or
+        rewritten."""
+        return sorted({c.kind for c in self.changes})
+
+    def selection(self) -> tuple[str, ...]:
+        """dbt's ``--select`` for this build: each changed kind's source and every node
+        downstream of it (their data tests too, dbt's eager indirect selection), or nothing
+        (every node) when the build may not be narrowed or no kind changed."""
+        if not self.narrow or not self.kinds:
+            return ()
+        return ("--select", *(f"source:*.{kind}+" for kind in self.kinds))
 
 
-def write_inputs(build: Path, base: str, raw: Listing, started_from: str | None) -> None:
+def write_inputs(build: Path, base: str, raw: Listing, start: Start | None) -> None:
+    """``<build>.inputs.json``: what the build read, the build it started from (or null) and
+    the raw kinds whose models it rebuilt (null: every model)."""
     path = inputs_path(build)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"base_fingerprint": base, "started_from": started_from,
-                               "raw": {k: list(v) for k, v in raw.items()}}),
-                   encoding="utf-8")
+    tmp.write_text(json.dumps({
+        "base_fingerprint": base,
+        "started_from": start.build_id if start else None,
+        "rebuilt_kinds": start.kinds if start and start.selection() else None,
+        "raw": {k: list(v) for k, v in raw.items()}}), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from tests.support import bcd35, kpis
+from bcd35.warehouse import read_manifest
+from tests.support import bcd35, kpis, published_target
 
 TTTS = "hoi_nghi_thong_tin_thoi_su"
 ALL_MEETINGS = "hoi_nghi_tong_so"
@@ -56,6 +57,10 @@ def test_a_wrong_copy_withholds_the_year_and_deleting_it_publishes_the_right_fig
     copy.unlink()
     _run(home_copy)
     assert _kpis(home_copy) == before
+    # the night started from the build that withheld 2024, whose marts hold older rows for
+    # it: every model was rebuilt, not only those of the withdrawn file's kind
+    manifest = read_manifest(published_target(home_copy))
+    assert manifest["started_from"] is not None and manifest["rebuilt_kinds"] is None
     pack = home_copy / "exports" / "2024" / "audit"
     corrections = json.loads((pack / "corrections.json").read_text(encoding="utf-8"))
     assert [(c["file"], c["state"]) for c in corrections] == [("ban_sao_cap_phat.csv",

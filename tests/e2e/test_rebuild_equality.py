@@ -64,6 +64,8 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     nightly = published_target(home_copy)
     assert nightly != before
     assert read_manifest(nightly)["started_from"] == before.stem, "an incremental build"
+    # that rebuilt only what reads meeting logs (the other kinds' tables are the copy's)
+    assert read_manifest(nightly)["rebuilt_kinds"] == ["meeting_log"]
     # the night did touch exactly one partition, and the comparison sees what it changed
     assert changed_partitions(before, nightly) == {("ham_yen", 2024)}
     assert {"fct_meetings", "mart_kpi_annual"} <= set(mart_differences(before, nightly))
@@ -76,6 +78,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert second.returncode == 0, second.stdout + second.stderr
     corrected = published_target(home_copy)
     assert read_manifest(corrected)["started_from"] == nightly.stem
+    assert read_manifest(corrected)["rebuilt_kinds"] == ["meeting_log"]
     with duckdb.connect(str(corrected), read_only=True) as con:
         assert con.sql("select n_attendees from marts.fct_meetings "
                        "where meeting_date = '2024-11-27'").fetchall() == [(74,)]
@@ -144,8 +147,9 @@ def test_the_comparison_reports_a_planted_difference(demo_home: Path, tmp_path: 
 
 
 def test_an_incremental_build_that_skips_a_retraction_is_caught(home_copy: Path):
-    """The comparison above fails on a planted fault of the incremental build: a change list
-    that adds a superseded file's new version but does not retract the old one."""
+    """The comparison above fails on planted faults of the incremental build: a change list
+    that forgets a withdrawn file, and a build that rebuilds another kind's models than the
+    one that changed."""
     before = published_target(home_copy)
     (home_copy / "inbox" / WITHDRAWN).unlink()
     night = bcd35(home_copy, "run")
@@ -165,8 +169,21 @@ def test_an_incremental_build_that_skips_a_retraction_is_caught(home_copy: Path)
     assert "stg_office__meetings" in mart_differences(published, planted, "staging")
     assert "fct_meetings" in mart_differences(published, planted)
     # the same build with the retraction is the full build's
-    warehouse.write_candidate(home, "right", "ham_yen", Start(
-        before.stem, [RawChange(kind, "retract", file.removesuffix(".parquet"), "")]))
+    retraction = [RawChange(kind, "retract", file.removesuffix(".parquet"), "")]
+    warehouse.write_candidate(home, "right", "ham_yen", Start(before.stem, retraction))
     right = warehouse.stem(home, "right")
     assert mart_differences(published, right, "staging") == []
     assert mart_differences(published, right) == []
+    # the fault: the build rebuilds the models of another kind than the one that changed
+    # (the meetings' models keep the copied build's rows)
+    warehouse.write_candidate(home, "wrong_kind", "ham_yen", WrongKind(before.stem, retraction))
+    wrong = warehouse.stem(home, "wrong_kind")
+    assert "fct_meetings" in mart_differences(published, wrong)
+
+
+class WrongKind(Start):
+    """A start whose selection names a kind that did not change (posts) instead of the
+    one that did."""
+
+    def selection(self) -> tuple[str, ...]:
+        return ("--select", "source:*.meta_posts+")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bcd35.warehouse.incremental import (
     RawChange,
+    Start,
     raw_changes,
     read_inputs,
     start_from,
@@ -63,3 +64,15 @@ def test_the_change_list_dbt_reads(tmp_path) -> None:
                                         ["meeting_log", "retract", B, ""]]
     with write_changes(path, []).open(newline="", encoding="utf-8") as fh:
         assert list(csv.reader(fh)) == [["kind", "action", "sha256", "path"]]
+
+
+def test_a_build_rebuilds_what_reads_the_changed_kinds() -> None:
+    changes = raw_changes({f"meeting_log/{A}.parquet": (10, 1)},
+                          {f"meeting_log/{A}.parquet": (10, 2), f"meta_posts/{B}.parquet": (1, 1)},
+                          RAW)
+    start = Start("published", changes)
+    assert start.kinds == ["meeting_log", "meta_posts"]
+    assert start.selection() == ("--select", "source:*.meeting_log+", "source:*.meta_posts+")
+    # after a night that withheld partitions, or with no kind changed: every node
+    assert Start("published", changes, narrow=False).selection() == ()
+    assert Start("published", []).selection() == ()

@@ -96,7 +96,13 @@ def test_status_says_a_build_was_incremental(home):
     write_manifest(build, {**manifest, "started_from": "20240531T183000Z_00000000"})
     text = render_status(home, now=NOW)
     assert "incremental from 20240531T183000Z_00000000" in text
+    assert "mọi bảng / every model" in text
     assert "full build" not in text
+    write_manifest(build, {**manifest, "started_from": "20240531T183000Z_00000000",
+                           "rebuilt_kinds": ["meeting_log", "meta_posts"]})
+    text = render_status(home, now=NOW)
+    assert "meeting_log, meta_posts" in text
+    assert "every model" not in text
 
 
 def test_status_lists_last_runs_with_durations_and_failed_checks(home):
