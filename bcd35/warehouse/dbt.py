@@ -122,17 +122,25 @@ def dbt_command(home: Home, *args: str, target: str = "duckdb") -> list[str]:
     ]
 
 
+#: A night's build runs no dbt unit test: their inputs are fixed rows, so they test the
+#: project's code, not the night's data, and the code does not change from night to night.
+#: dbt Labs advise running them in development and CI only; ``make test`` runs them on both
+#: engines (tests/dbt/test_unit_tests.py). On a small home they were a third of the build.
+NIGHTLY_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
+
 def run_build(home: Home, candidate: Path | str, env: dict[str, str], target: str,
               *extra: str) -> list[dict]:
-    """``dbt build --fail-fast`` (seeds, models, data tests); the run's results, or
-    :class:`BuildFailed` naming each failed node (else the end of dbt's output).
+    """``dbt build --fail-fast`` (seeds, models, data tests; no unit test: NIGHTLY_EXCLUDES);
+    the run's results, or :class:`BuildFailed` naming each failed node (else the end of dbt's
+    output).
 
     dbt dies with this process (a ``kill -9`` of the run must not leave it writing an
     abandoned candidate); on SIGTERM/SIGINT subprocess.run kills it before raising."""
     results_path = target_dir(home, target) / "run_results.json"
     results_path.unlink(missing_ok=True)  # never read an earlier run's results
     proc = subprocess.run(
-        dbt_command(home, "build", "--fail-fast", *extra, target=target),
+        dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
         env=env, capture_output=True, text=True, check=False,
         preexec_fn=partial(die_with_parent, os.getpid()),
     )

@@ -1,23 +1,27 @@
 """The same dbt models on a real PostgreSQL: a night of the demo home with
 ``BCD35_WAREHOUSE=postgres`` (raw Parquet loaded into the raw schema, `dbt build --target
-postgres` with seeds, models, contracts, data and unit tests, the audit, the publish) gives
-the same marts as the DuckDB night of the same home."""
+postgres` with seeds, models, contracts and data tests, the audit, the publish) gives
+the same marts as the DuckDB night of the same home; the project's dbt unit tests pass on it
+(a night runs none: tests/dbt/test_unit_tests.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from bcd35.config import pseudonym_key, resolve_home
+from bcd35.config import DBT_PROJECT_DIR, committee_code, pseudonym_key, resolve_home
 from bcd35.dbt_plugin import pseudonym
 from bcd35.ingest.kinds import KINDS
-from bcd35.warehouse.postgres import load_raw
+from bcd35.warehouse.dbt import NIGHTLY_EXCLUDES, dbt_command
+from bcd35.warehouse.postgres import SCHEMA_PREFIX_VAR, load_raw, pg_dbt_env
+from tests.dbt.test_unit_tests import assert_all_pass_and_the_plant_fails, run_unit_tests
 from tests.support import bcd35
 
 pytestmark = pytest.mark.postgres
@@ -143,3 +147,21 @@ def test_descriptions_are_table_and_column_comments_on_postgres(pg_build):
     [(table_comment,)] = _pg_rows(target, "select obj_description("
                                           "'marts.mart_kpi_coverage'::regclass, 'pg_class')")
     assert table_comment.startswith("One row per committee, year and KPI code")
+
+
+def test_unit_tests_on_postgres(pg_build, tmp_path: Path) -> None:
+    """The project's dbt unit tests on PostgreSQL and the planted fault of
+    tests/dbt/test_unit_tests.py. dbt reads the types of a unit test's inputs from their
+    tables: the project is first built (as a night builds it) in schemas of its own."""
+    home, target = pg_build
+    env = pg_dbt_env(home, target, committee_code())
+    variables = json.dumps({SCHEMA_PREFIX_VAR: "unit_tests_"})
+    built = subprocess.run(
+        dbt_command(home, "build", *NIGHTLY_EXCLUDES, "--vars", variables, target="postgres"),
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert built.returncode == 0, built.stdout[-4000:]
+
+    def run(project: Path = DBT_PROJECT_DIR):
+        return run_unit_tests(home, env, "postgres", project, ("--vars", variables))
+
+    assert_all_pass_and_the_plant_fails(run, tmp_path)

@@ -224,6 +224,8 @@ RUN_BY: dict[str, By] = {
         _ci(), "make test runs pytest over every folder but tests/distributed"),
     "uv run pytest tests/e2e tests/reliability -q": By(
         _ci(), "make test runs pytest over every folder but tests/distributed"),
+    "uv run pytest tests/dbt/test_unit_tests.py -q": By(
+        _ci(), "make test runs pytest over every folder but tests/distributed"),
     "make test-dbt": By(
         _ci("Makefile:test-dbt"),
         "the recipe is `pytest tests/dbt`, which make test's pytest includes"),
