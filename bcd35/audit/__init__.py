@@ -12,9 +12,9 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from bcd35.audit.gx import build_data_docs, ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_line, row_lines
@@ -22,6 +22,9 @@ from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.audit.tables import partitions as row_partitions
 from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld
 from bcd35.partitions import partitions_of as scope_of
+
+if TYPE_CHECKING:  # pandas only when an audit runs: the other stages import this package
+    import pandas as pd
 
 __all__ = ["MAX_ROWS_PER_FAILURE", "AuditResult", "CheckFailure", "CheckOutcome",
            "audit_candidate"]

@@ -28,6 +28,8 @@ the cycles, not for what is heavy.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -373,3 +375,30 @@ def test_type_checking_imports_are_not_heavy_and_the_dags_entry_points_are_found
     })
     assert heavy_modules(root, "fake") == {"fake.task"}
     assert parse_time_modules(root, root / "dags", "fake") == {"fake", "fake.names", "fake.more"}
+
+
+# --- what a stage's process loads -----------------------------------------------------------------
+
+#: Each night stage runs in a process of its own (an Airflow task; the benchmark's stages):
+#: importing ``bcd35.nightly`` loads only the engine, not pandas (0.3 s: only the audit and the
+#: report use it, and import it when they run), GX, dbt or Airflow.
+NIGHTLY_HEAVY = frozenset({"duckdb"})
+
+
+def heavy_loaded(statement: str, path: Path = REPO) -> set[str]:
+    """The ``HEAVY`` libraries in ``sys.modules`` after ``statement`` in a new interpreter
+    (``path`` first on ``sys.path``)."""
+    code = (f"import sys; sys.path.insert(0, {str(path)!r}); {statement}; "
+            "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=path).stdout
+    return set(out.split()) & HEAVY
+
+
+def test_a_night_stage_loads_no_heavy_library_it_does_not_use():
+    assert heavy_loaded("import bcd35.nightly") == NIGHTLY_HEAVY
+
+
+def test_a_heavy_library_loaded_at_import_is_caught(tmp_path):
+    _plant(tmp_path, {"planted/__init__.py": "", "planted/nightly.py": "import pandas\n"})
+    assert "pandas" in heavy_loaded("import planted.nightly", tmp_path)
