@@ -24,6 +24,10 @@ PROVENANCE: tuple[tuple[str, str], ...] = (
     ("_row_number", "int64"),  # line (CSV) or row (XLSX) number as the clerk sees it, 1-based
     ("_loaded_at", "timestamp"),  # UTC time of ingestion
     ("_ingest_seq", "int64"),  # monotonically increasing per ingested file: latest wins
+    # the year the row's figures count in (the year of its partition, with _committee_code):
+    # the year of Kind.year_column (a date, a time, or a year itself); staging derives the
+    # same year from the same column (tests/dbt/test_partition_years.py checks both agree)
+    ("_year", "int64"),
 )
 
 
@@ -42,6 +46,9 @@ class Kind:
     label_vi: str
     columns: tuple[Column, ...]
     natural_key: tuple[str, ...]
+    #: the column whose year is the row's partition year (``_year``): SPEC §5's meeting
+    #: date, bulletin Năm, post publish time, share date, Năm thành tích
+    year_column: str
     extra: tuple[tuple[str, str], ...] = field(default=())  # kind-specific derived columns
 
     @cached_property
@@ -90,6 +97,7 @@ MEETING_LOG = Kind(
         _c("ghi_chu", "string", "Ghi chú", required=False),
     ),
     natural_key=("ngay", "ten_hoi_nghi_norm", "don_vi_to_chuc_norm", "ma_dvhc"),
+    year_column="ngay",
 )
 
 COMMENDATION = Kind(
@@ -107,6 +115,7 @@ COMMENDATION = Kind(
         _c("ngay_quyet_dinh", "date", "Ngày quyết định", required=False),
     ),
     natural_key=("nam_thanh_tich", "hinh_thuc", "doi_tuong", "ten_norm"),
+    year_column="nam_thanh_tich",
 )
 
 BULLETIN_ISSUE = Kind(
@@ -125,6 +134,7 @@ BULLETIN_ISSUE = Kind(
         _c("kinh_phi", "int64", "Kinh phí", required=False),  # VND
     ),
     natural_key=("ten_an_pham_norm", "nam", "so"),
+    year_column="nam",
 )
 
 BULLETIN_DISTRIBUTION = Kind(
@@ -144,6 +154,7 @@ BULLETIN_DISTRIBUTION = Kind(
         _d("ma_dvhc", "string"),
     ),
     natural_key=("ten_an_pham_norm", "nam", "so", "don_vi_nhan_norm"),
+    year_column="nam",
 )
 
 META_POSTS = Kind(
@@ -172,6 +183,7 @@ META_POSTS = Kind(
         _c("duration_sec", "int64", "Duration (sec)", "Thời lượng (giây)", required=False),
     ),
     natural_key=("post_id",),
+    year_column="publish_time",
     # export period from the standard Meta file name Mon-DD-YYYY_Mon-DD-YYYY_<id>.csv
     # (null when the name is not standard): the latest period wins, then the latest ingestion.
     extra=(("_period_start", "date"), ("_period_end", "date")),
@@ -197,6 +209,7 @@ COLLABORATOR_SHARES = Kind(
         _c("ghi_chu", "string", "Ghi chú", required=False),
     ),
     natural_key=("lien_ket_norm",),
+    year_column="ngay",
 )
 
 KINDS: dict[str, Kind] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,25 @@ def staging_dir(home: Home) -> Path:
     return home.state / "incoming"
 
 
+def year_of(value: object) -> int | None:
+    """The partition year of a row's ``Kind.year_column`` value (a date, a time or a year)."""
+    if value is None:
+        return None
+    if isinstance(value, date):  # datetime too
+        return value.year
+    return int(value)  # type: ignore[call-overload]
+
+
+def year_array(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """:func:`year_of` of a whole column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+        return pc.year(column)
+    return column
+
+
 def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str, list[object]]:
     """Column by column (the provenance is the same for every row of the file)."""
     n = sum(len(part.records) for part in parts)
@@ -80,6 +99,9 @@ def _columns(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> dict[str
             columns[name] = [part.sheet for part in parts for _ in part.records]
         elif name == "_row_number":
             columns[name] = [number for part in parts for number in part.row_numbers]
+        elif name == "_year":
+            columns[name] = [year_of(record.get(kind.year_column))
+                             for part in parts for record in part.records]
         else:
             columns[name] = [record.get(name) for part in parts for record in part.records]
     for part in parts:
@@ -106,6 +128,8 @@ def _part_table(kind: Kind, part: RawRows, prov: Provenance, schema: pa.Schema) 
             arrays.append(pa.array([constant[field.name]] * n, field.type))
         elif field.name == "_row_number":
             arrays.append(pa.array(part.row_numbers, field.type))
+        elif field.name == "_year":
+            arrays.append(year_array(part.table.column(kind.year_column)).cast(field.type))
         else:
             arrays.append(part.table.column(field.name).cast(field.type))
     return pa.Table.from_arrays(arrays, schema=schema)

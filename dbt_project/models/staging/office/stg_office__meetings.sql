@@ -12,6 +12,9 @@ renamed as (
 
     select
         _committee_code as committee_code,
+        -- the partition's year (with committee_code), as the raw layer's _year: the year
+        -- of the meeting's date
+        cast(extract(year from ngay) as bigint) as year,
         _file_sha256 as source_file_sha256,
         _sheet as source_sheet,
         _row_number as source_row_number,
