@@ -312,6 +312,7 @@ class PostgresWarehouse(Warehouse):
 
     def __init__(self, target: PgTarget | None = None):
         self.target = target or PgTarget.from_env()
+        self._ops_ready = False  # the bookkeeping schema was checked (ensure_ops) once
 
     def _connect(self, autocommit: bool = False):
         conn = self.target.connect(application_name="bcd35-writer")
@@ -345,7 +346,9 @@ class PostgresWarehouse(Warehouse):
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with contextlib.closing(self._connect()) as conn, conn, conn.cursor() as cur:
-            ensure_ops(conn)
+            if not self._ops_ready:  # once per instance, not a round trip per query
+                ensure_ops(conn)
+                self._ops_ready = True
             cur.execute(sql, list(params))
             return cur.fetchall() if cur.description else []
 
