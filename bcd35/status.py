@@ -429,4 +429,3 @@ def render_status(home: Home, n_runs: int = 5, width: int = PLAIN_WIDTH,
     Console(file=buffer, width=width, color_system=None, force_terminal=False,
             highlight=False).print(status_renderable(home, n_runs, now), crop=False)
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines()) + "\n"
-
