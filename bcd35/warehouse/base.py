@@ -242,6 +242,7 @@ class Warehouse(ABC):
             validation["success"] = result.success or bool(withheld)
             inputs = fingerprint_path(stem)
             fingerprint = inputs.read_text().strip() if inputs.exists() else None
+            read = read_inputs(stem) or {}  # once: it lists the whole raw layer
             manifest = {
                 "build_id": build_id,
                 "run_id": run_id,
@@ -253,8 +254,8 @@ class Warehouse(ABC):
                 "fingerprint": fingerprint,
                 # the published build this one started from (incremental), or null (full),
                 # and the raw kinds whose models it rebuilt (null: every model)
-                "started_from": (read_inputs(stem) or {}).get("started_from"),
-                "rebuilt_kinds": (read_inputs(stem) or {}).get("rebuilt_kinds"),
+                "started_from": read.get("started_from"),
+                "rebuilt_kinds": read.get("rebuilt_kinds"),
                 "validation": validation,
                 # relative to the home: a home moved or restored elsewhere keeps its links
                 "data_docs": (data_docs_dir(stem) / "index.html").relative_to(

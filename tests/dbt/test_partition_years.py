@@ -20,9 +20,6 @@ from bcd35.config import resolve_home
 from bcd35.ingest.kinds import KINDS
 from bcd35.warehouse import SOURCE_TABLES
 
-#: raw kind → its staging table
-STAGING = dict(SOURCE_TABLES)
-
 
 def year_mismatches(raw_dir: Path, build: Path) -> dict[str, int]:
     """Per kind, the raw rows whose ``_year`` differs from (or is missing in) their staging
@@ -33,7 +30,7 @@ def year_mismatches(raw_dir: Path, build: Path) -> dict[str, int]:
             files = f"{raw_dir}/{kind}/*.parquet".replace("'", "''")
             n = con.sql(
                 f"select count(*) from read_parquet('{files}', union_by_name = true) as raw "
-                f"left join staging.{STAGING[kind]} as stg "
+                f"left join staging.{SOURCE_TABLES[kind]} as stg "
                 "on stg.source_file_sha256 = raw._file_sha256 "
                 "and stg.source_sheet is not distinct from raw._sheet "
                 "and stg.source_row_number = raw._row_number "
@@ -47,7 +44,7 @@ def test_every_raw_row_has_the_year_of_its_staging_row(published_home: Path) -> 
     home = resolve_home(published_home)
     build = home.published.resolve()
     with duckdb.connect(str(build), read_only=True) as con:
-        for table in STAGING.values():  # every staging row has its partition
+        for table in SOURCE_TABLES.values():  # every staging row has its partition
             nulls = con.sql(f"select count(*) from staging.{table} "
                             "where committee_code is null or year is null").fetchone()[0]
             assert nulls == 0, table
