@@ -161,13 +161,14 @@ def _as_byte(ch: str) -> bytes:
         return bytes([ord(ch)]) if ord(ch) < 0x100 else b"?"
 
 
-@lru_cache(maxsize=1 << 16)
 def find_mojibake(text: str) -> tuple[str, str] | None:
     """``(garbled, meant)`` when ``text`` holds UTF-8 read as Windows-1252 (``Há»™i``).
 
     A file saved as UTF-8, opened as "ANSI" and saved again spells every Vietnamese letter as
     two or three Latin-1 symbols. A sequence counts only when its bytes decode as UTF-8 to a
     Vietnamese letter, so real text (``XÃ HỘI``) is never taken for mojibake.
+
+    Not cached: it reads whole files' texts (:func:`find_mojibake_in_cell` is, for cells).
     """
     for match in _MOJIBAKE.finditer(text):
         chunk = match.group(0)
@@ -180,6 +181,14 @@ def find_mojibake(text: str) -> tuple[str, str] | None:
             if len(meant) == 1 and meant in VIETNAMESE_LETTERS:
                 return chunk[:end], meant
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def find_mojibake_in_cell(text: str) -> tuple[str, str] | None:
+    """:func:`find_mojibake` of one cell, cached: cells repeat (names, titles). A whole file's
+    text must not go through a cache: a worker kept every file it read, 1.4 GiB of the 3 GiB
+    a national ingest held (docs/performance.md#memory)."""
+    return find_mojibake(text)
 
 
 # --------------------------------------------------------------------------------------------

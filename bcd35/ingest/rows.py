@@ -28,7 +28,7 @@ from bcd35.ingest.reading import RawSheet, is_blank_row
 from bcd35.vietnamese import (
     DEFAULT_TZ,
     VnParseError,
-    find_mojibake,
+    find_mojibake_in_cell,
     is_blank,
     normalize_key,
     parse_dmy_datetime,
@@ -396,7 +396,7 @@ def _parse_cells(cells: tuple[object, ...], line: int, match: HeaderMatch, plan:
 
 
 def _garbled(text: str) -> VnParseError | None:
-    found = find_mojibake(text)
+    found = find_mojibake_in_cell(text)
     if found is None:
         return None
     garbled, meant = found
