@@ -442,6 +442,9 @@ class _Reader:
     loaded: frozenset[str]  # sha256 of the files loaded before this run
     quarantined: Mapping[str, int]  # sha256 → ingest_seq of the files quarantined before
     local_tz: str = field(default_factory=page_timezone)
+    # read once per run, not per file: building the settings from the environment took
+    # 7 ms, a third of a small file's time (docs/performance.md)
+    columnar: bool = field(default_factory=lambda: columnar_ingest())
 
     def __call__(self, task: _Task) -> _Read:
         started = time.perf_counter()
@@ -464,7 +467,7 @@ class _Reader:
         keep_original(self.home, sha, data, durable=False)
         ctx = ParseContext(max_year=self.now.year + 1, file_name=path.name,
                            local_tz=self.local_tz)
-        analysis = analyse(data, ctx, columnar=columnar_ingest())
+        analysis = analyse(data, ctx, columnar=self.columnar)
         seq = self.quarantined.get(sha, task.seq)  # a quarantined file keeps its number
         if analysis.errors:
             return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq)
