@@ -14,7 +14,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bcd35 import alerts
+from bcd35 import alerts, preload
 from bcd35.airflow_env import Embedded, airflow_env
 from bcd35.config import DAGS_DIR, Home
 from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
@@ -89,6 +89,7 @@ def run_nightly(home: Home) -> tuple[str, str]:
     if bag.import_errors:
         raise RuntimeError(f"the DAG does not import: {bag.import_errors}")
     dag = bag.dags[DAG_ID]
+    preload.enable()  # every task runs in this process: the audit's imports while dbt builds
     dag_run = dag.test()
     if str(dag_run.state) == "failed":  # sent once: the DAG's failure callback may have sent it
 

@@ -28,6 +28,7 @@ from bcd35.config import (
     pseudonym_key,
 )
 from bcd35.home_reference import write_for_dbt
+from bcd35.preload import while_waiting
 from bcd35.warehouse.errors import BuildFailed
 from bcd35.warehouse.incremental import RAW_CHANGES_ENV
 
@@ -140,11 +141,12 @@ def run_build(home: Home, candidate: Path | str, env: dict[str, str], target: st
     abandoned candidate); on SIGTERM/SIGINT subprocess.run kills it before raising."""
     results_path = target_dir(home, target) / "run_results.json"
     results_path.unlink(missing_ok=True)  # never read an earlier run's results
-    proc = subprocess.run(
-        dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
-        env=env, capture_output=True, text=True, check=False,
-        preexec_fn=partial(die_with_parent, os.getpid()),
-    )
+    with while_waiting():  # `bcd35 run`: the audit's imports, while dbt builds
+        proc = subprocess.run(
+            dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
+            env=env, capture_output=True, text=True, check=False,
+            preexec_fn=partial(die_with_parent, os.getpid()),
+        )
     results = (json.loads(results_path.read_text())["results"]
                if results_path.exists() else [])
     failures = [f"{r['unique_id']}: {r['status']} — {(r.get('message') or '').strip()}"
