@@ -138,21 +138,28 @@ def run_build(home: Home, candidate: Path | str, env: dict[str, str], target: st
     output).
 
     dbt dies with this process (a ``kill -9`` of the run must not leave it writing an
-    abandoned candidate); on SIGTERM/SIGINT subprocess.run kills it before raising."""
+    abandoned candidate); on SIGTERM/SIGINT (an exception in the wait) it is killed before
+    this raises."""
     results_path = target_dir(home, target) / "run_results.json"
     results_path.unlink(missing_ok=True)  # never read an earlier run's results
-    with while_waiting():  # `bcd35 run`: the audit's imports, while dbt builds
-        proc = subprocess.run(
-            dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
-            env=env, capture_output=True, text=True, check=False,
-            preexec_fn=partial(die_with_parent, os.getpid()),
-        )
+    # subprocess.run, with the audit's imports preloaded during the wait (`bcd35 run`): the
+    # preload thread starts once dbt is spawned, never while the fork runs preexec_fn
+    with subprocess.Popen(
+        dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=partial(die_with_parent, os.getpid()),
+    ) as proc, while_waiting():
+        try:
+            stdout, _ = proc.communicate()
+        except BaseException:
+            proc.kill()
+            raise
     results = (json.loads(results_path.read_text())["results"]
                if results_path.exists() else [])
     failures = [f"{r['unique_id']}: {r['status']} — {(r.get('message') or '').strip()}"
                 for r in results if r["status"] in ("error", "fail", "runtime error")]
     if proc.returncode != 0:
         if not failures:
-            failures = [line for line in proc.stdout.splitlines()[-15:] if line.strip()]
+            failures = [line for line in stdout.splitlines()[-15:] if line.strip()]
         raise BuildFailed(candidate, failures)
     return results
