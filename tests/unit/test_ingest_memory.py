@@ -2,8 +2,9 @@
 
 An ingest worker reads thousands of files. The check for garbled UTF-8 ran on each file's whole
 text through a cache meant for cells, so every text read stayed in memory: 1.4 GiB a worker
-at national scale. Reading 40 files of 60 kB must now leave (almost) nothing behind; the
-planted fault (the file check through a cache again) shows the measure failing.
+at national scale. Reading 40 files of 30 000 characters must now leave almost nothing (under
+a tenth of their texts' size) behind; the planted fault (the file check through a cache
+again) shows the measure failing.
 """
 
 from __future__ import annotations
