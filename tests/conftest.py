@@ -21,6 +21,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL server binaries (initdb)")
 
 
+def pytest_unconfigure(config):
+    """Each pytest process (each xdist worker too) made its own Airflow home: remove it."""
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
     """One night over the demo inbox, run once per session with the real CLI; tests that

@@ -13,7 +13,7 @@ when a workbook is read or a Parquet file written.
 from __future__ import annotations
 
 from bcd35.ingest.pipeline import FileOutcome, IngestResult, analyse, inbox_files, ingest_inbox
-from bcd35.ingest.raw import arrow_schema, ensure_raw_schemas
+from bcd35.ingest.raw import arrow_schema, ensure_raw_schemas, migrate_raw_schemas
 from bcd35.ingest.registry import RegisteredFile, list_files, quarantined_files, sightings
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "inbox_files",
     "ingest_inbox",
     "list_files",
+    "migrate_raw_schemas",
     "quarantined_files",
     "sightings",
 ]

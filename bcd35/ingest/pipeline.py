@@ -56,6 +56,7 @@ from bcd35.ingest.raw import (
     Provenance,
     RawRows,
     ensure_raw_schemas,
+    migrate_raw_schemas,
     raw_path,
     staging_dir,
     write_raw,
@@ -759,6 +760,7 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
     with registry.opened(home) as conn:
         loaded = registry.loaded_shas(conn)
         _drop_orphan_raw(home, loaded)
+        migrate_raw_schemas(home)  # after an upgrade that changed a raw column: once
         shutil.rmtree(staging_dir(home), ignore_errors=True)  # left by a killed run
         known = known_committees(home)
         reader = _Reader(home, moment, committee, known, loaded,

@@ -3,10 +3,16 @@
 ``HOME/raw/<kind>/<sha256>.parquet`` holds every row of the file (all sheets of that kind) with
 the provenance columns of ``kinds.PROVENANCE``; ``HOME/raw/<kind>/_empty.parquet`` (zero rows)
 makes sure dbt's ``raw/<kind>/*.parquet`` glob always matches with fixed types.
+
+Every file of a kind has the kind's current schema (:func:`migrate_raw_schemas` rewrites the
+files of an older one once, after an upgrade), so DuckDB reads a kind's files with one schema,
+without ``union_by_name``: that option read and kept every file's own schema, 0.5 GiB of the
+build's peak and 20 s of its time at national (docs/performance.md#memory).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -165,6 +171,67 @@ def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance
     path = path if path is not None else raw_path(home, kind, prov.file_sha256)
     _write_atomic(table, path)
     return path
+
+
+def conform(kind: Kind, table: pa.Table) -> pa.Table:
+    """A raw file's rows in the kind's current schema: each column cast to its type, a column
+    the file lacks computed (``_year``, from ``Kind.year_column``) or null, a column the
+    schema no longer has dropped."""
+    import pyarrow as pa
+
+    arrays = []
+    for field in arrow_schema(kind):
+        if field.name in table.column_names:
+            arrays.append(table.column(field.name).cast(field.type))
+        elif field.name == "_year" and kind.year_column in table.column_names:
+            arrays.append(year_array(table.column(kind.year_column)).cast(field.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(arrays, schema=arrow_schema(kind))
+
+
+def _schemas_path(home: Home) -> Path:
+    return home.state / "raw_schemas.json"
+
+
+def _schema_ids() -> dict[str, str]:
+    return {kind.name: str(arrow_schema(kind)) for kind in KINDS.values()}
+
+
+def migrate_raw_schemas(home: Home) -> list[Path]:
+    """Rewrite, in the current schema, the raw files written with an older one (a release
+    that added, removed or retyped a raw column); returns the files rewritten.
+
+    ``HOME/state/raw_schemas.json`` records the schema every file of each kind has, once they
+    all have it: a night whose kinds' schemas are unchanged reads that file only. The raw
+    layer is derived data (the originals are kept): each file is replaced atomically, and a
+    run stopped half-way finds the rest to do on the next one (a rewritten file has a new
+    mtime, so the next build reads it again, as it reads any rewritten raw file).
+    """
+    import pyarrow.parquet as pq
+
+    path = _schemas_path(home)
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    current = _schema_ids()
+    rewritten: list[Path] = []
+    for kind in KINDS.values():
+        if recorded.get(kind.name) == current[kind.name]:
+            continue
+        schema = arrow_schema(kind)
+        for file in sorted((home.raw / kind.name).glob("*.parquet")):
+            if file.name == EMPTY_FILE or pq.read_schema(file).equals(schema):
+                continue
+            _write_atomic(conform(kind, pq.read_table(file)), file)
+            rewritten.append(file)
+    if recorded != current:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    return rewritten
 
 
 def ensure_raw_schemas(home: Home) -> list[Path]:

@@ -40,6 +40,7 @@ from bcd35.failpoints import failpoint
 from bcd35.fingerprint import base_fingerprint, combine, forced, raw_listing
 from bcd35.home_reference import Problem
 from bcd35.ingest import registry
+from bcd35.ingest.raw import migrate_raw_schemas
 from bcd35.partitions import Withheld, withheld_of
 from bcd35.warehouse.artifacts import (
     data_docs_dir,
@@ -168,6 +169,7 @@ class Warehouse(ABC):
         when the published build was made from the same inputs (unless forced)."""
         committee = committee_code()
         with runs.stage(home, run_id, "build", failed_status="build_failed"):
+            migrate_raw_schemas(home)  # the ingest did it; a build run alone may not have
             listing = raw_listing(home.raw)
             base = base_fingerprint(home, committee)
             fingerprint = combine(listing, base)

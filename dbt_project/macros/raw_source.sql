@@ -21,7 +21,7 @@
             {%- for path in paths %}
             '{{ path | replace("'", "''") }}'{{ "," if not loop.last }}
             {%- endfor %}
-        ], union_by_name = true)
+        ])
     {%- else -%}
         {{ relation }}
     {%- endif -%}
