@@ -71,6 +71,7 @@ create table if not exists file_events (
     run_id text,
     detail text
 );
+create index if not exists file_events_by_sha256 on file_events (sha256);
 create table if not exists file_sightings (
     sha256 text not null,
     original_path text not null,
@@ -78,6 +79,9 @@ create table if not exists file_sightings (
     last_seen text not null,
     primary key (sha256, original_path)
 );
+-- the ingest looks a path's earlier files up once per file (supersede): without this index,
+-- a scan of every sighting each time (tests/unit/test_registry_scale.py)
+create index if not exists file_sightings_by_path on file_sightings (original_path);
 create table if not exists file_stats (
     original_path text primary key,
     size integer not null,
