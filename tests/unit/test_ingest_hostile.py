@@ -229,7 +229,7 @@ def test_hostile_names_are_stored_only_under_generated_names(home: Home) -> None
         "originals": re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}"),
         "raw": re.compile(r"[a-z_]+/([0-9a-f]{64}|_empty)\.parquet"),
         "quarantine": re.compile(r"[0-9a-f]{64}\.(json|txt|html)"),
-        "state": re.compile(r"bcd35\.sqlite(-wal|-shm)?"),
+        "state": re.compile(r"bcd35\.sqlite(-wal|-shm)?|raw_schemas\.json"),
     }
     for path in home.root.rglob("*"):
         rel = path.relative_to(home.root)
