@@ -56,6 +56,11 @@ def _hash_files(h: hashlib._Hash, root: Path, patterns: Iterable[str]) -> None:
         h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+def dbt_project_hash(h: hashlib._Hash) -> None:
+    """Add the dbt project's files (what dbt parses) to ``h``."""
+    _hash_files(h, DBT_PROJECT_DIR, DBT_INPUTS)
+
+
 def raw_listing(raw: Path) -> dict[str, tuple[int, int]]:
     """``<kind>/<file>.parquet`` → (size, mtime in ns) of every file of the raw layer: what
     the build reads from it, and what an incremental build compares
@@ -86,7 +91,7 @@ def base_fingerprint(home: Home, committee: str, *, code: Iterable[Path] = ()) -
     for path in input_files(home):
         h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     h.update(b"dbt\0")
-    _hash_files(h, DBT_PROJECT_DIR, DBT_INPUTS)
+    dbt_project_hash(h)
     h.update(b"reference\0")
     _hash_files(h, REFERENCE_DIR, ("*.csv", "*.yml"))
     h.update(b"expectations\0")

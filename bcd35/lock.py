@@ -119,6 +119,11 @@ def _acquire(fd: int, home: Home, wait: float, on_wait: Callable[[str], None] | 
         time.sleep(min(_POLL_SECONDS, max(0.0, wait - waited)))  # polling a lock, not a sync
 
 
+def holds(home: Home) -> bool:
+    """Whether this process holds the home's lock (not a child covered by its parent's)."""
+    return lock_path(home) in _held
+
+
 def is_held(home: Home) -> bool:
     """Whether some process holds the lock now (a quick probe; for status and tests)."""
     path = lock_path(home)

@@ -14,9 +14,9 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from bcd35 import alerts, preload
+from bcd35 import alerts, parse_ahead, preload
 from bcd35.airflow_env import Embedded, airflow_env
-from bcd35.config import DAGS_DIR, Home
+from bcd35.config import DAGS_DIR, Home, committee_code
 from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
 
 DAG_ID = NIGHTLY_DAG_ID
@@ -81,8 +81,23 @@ def _airflow_version() -> str:
 
 def run_nightly(home: Home) -> tuple[str, str]:
     """Run the nightly DAG once in this process; returns (run_id, final state)."""
+    from bcd35.warehouse import backend
+
+    os.environ.update(airflow_env(Embedded(home)))  # what every task's environment has
+    # while Airflow starts and the ingest reads the inbox, dbt parses the project for the
+    # build on the other core (when this process holds the home's writer lock: `bcd35 run`)
+    try:
+        backend().prepare_build(home, committee_code())
+    except Exception:  # noqa: BLE001 - only a head start: the build task meets it and says why
+        parse_ahead.stop()
+    try:
+        return _run_nightly(home)
+    finally:
+        parse_ahead.stop()  # not taken: the night failed before its build, or needed none
+
+
+def _run_nightly(home: Home) -> tuple[str, str]:
     _prepare_here(home)
-    os.environ.update(airflow_env(Embedded(home)))
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAGS_DIR / f"{DAG_ID}.py"))

@@ -305,6 +305,7 @@ def _profiled_ingest(home, run_id: str, rec: dict, stem: Path) -> None:
 def night_airflow(home, sampler: TreeSampler, committee: str) -> dict:
     """Night 1 through ``dag.test()``: the stages are timed from inside their tasks."""
     from bcd35 import nightly, orchestrate
+    from bcd35.lock import writer_lock
 
     phases: dict = {}
     originals = {name: getattr(nightly, name) for name in STAGES}
@@ -324,7 +325,10 @@ def night_airflow(home, sampler: TreeSampler, committee: str) -> dict:
         setattr(nightly, name, timed(name, func))
     total: dict = {}
     try:
-        with timer.installed(), phase(sampler, total, "dag_test") as rec:
+        # as `bcd35 run` does: the home's writer lock for the whole run (so dbt parses the
+        # project ahead, bcd35.parse_ahead)
+        with timer.installed(), phase(sampler, total, "dag_test") as rec, \
+                writer_lock(home, "bench night through dag.test()"):
             run_id, state = orchestrate.run_nightly(home)
             rec["state"] = state
     finally:

@@ -218,6 +218,12 @@ class Warehouse(ABC):
             narrow = False
         return Start(published, raw_changes(inputs["raw"], listing, home.raw), narrow=narrow)
 
+    def prepare_build(self, home: Home, committee: str) -> None:
+        """Start, ahead of the night's build, the part of it that does not depend on the
+        night's inputs (the DuckDB engine parses the dbt project: :mod:`bcd35.parse_ahead`);
+        nothing by default."""
+        return
+
     def audit(self, home: Home, run_id: str, build_id: str) -> dict:
         """The committed suites on the candidate; writes its manifest. :class:`AuditFailed`
         when a blocking check fails that names no partition (nothing can be published)."""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from bcd35 import parse_ahead
 from bcd35.children import die_with_parent
 from bcd35.config import (
     COMMITTEE_CODE_PATTERN,
@@ -28,6 +29,7 @@ from bcd35.config import (
     pseudonym_key,
 )
 from bcd35.home_reference import write_for_dbt
+from bcd35.lock import holds as holds_writer_lock
 from bcd35.preload import while_waiting
 from bcd35.warehouse.errors import BuildFailed
 from bcd35.warehouse.incremental import RAW_CHANGES_ENV
@@ -111,16 +113,28 @@ def target_dir(home: Home, target: str) -> Path:
     return home.dbt / ("target" if target == "duckdb" else f"target_{target}")
 
 
-def dbt_command(home: Home, *args: str, target: str = "duckdb") -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
+def dbt_flags(home: Home, target: str = "duckdb") -> list[str]:
+    """The options every dbt command of a home takes (after its subcommand)."""
     logs = home.dbt / ("logs" if target == "duckdb" else f"logs_{target}")
     return [
-        str(dbt), *args, "--target", target,
+        "--target", target,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(target_dir(home, target)),
         "--log-path", str(logs),
     ]
+
+
+def dbt_command(home: Home, *args: str, target: str = "duckdb") -> list[str]:
+    return [str(Path(sys.executable).with_name("dbt")), *args, *dbt_flags(home, target)]
+
+
+def start_parse_ahead(home: Home, env: dict[str, str], target: str) -> None:
+    """When this process holds the home's writer lock (``bcd35 run``), start parsing the
+    project for the build that will run in ``env`` (:mod:`bcd35.parse_ahead`): the build
+    finds it parsed. Elsewhere (a task process of its own, a build run alone) nothing."""
+    if holds_writer_lock(home):
+        parse_ahead.start(home, target, env, dbt_flags(home, target))
 
 
 #: A night's build runs no dbt unit test: their inputs are fixed rows, so they test the
@@ -142,15 +156,22 @@ def run_build(home: Home, candidate: Path | str, env: dict[str, str], target: st
     this raises."""
     results_path = target_dir(home, target) / "run_results.json"
     results_path.unlink(missing_ok=True)  # never read an earlier run's results
+    args = ("build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra)
+    # the dbt process that parsed the project ahead for this very build (`bcd35 run`) is
+    # handed the command line; else dbt starts now
+    proc, given = parse_ahead.take(home, target, env), None
+    if proc is not None:
+        given = parse_ahead.command((*args, *dbt_flags(home, target)))
+    else:
+        proc = subprocess.Popen(
+            dbt_command(home, *args, target=target),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=partial(die_with_parent, os.getpid()))
     # subprocess.run, with the audit's imports preloaded during the wait (`bcd35 run`): the
     # preload thread starts once dbt is spawned, never while the fork runs preexec_fn
-    with subprocess.Popen(
-        dbt_command(home, "build", "--fail-fast", *NIGHTLY_EXCLUDES, *extra, target=target),
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=partial(die_with_parent, os.getpid()),
-    ) as proc, while_waiting():
+    with proc, while_waiting():
         try:
-            stdout, _ = proc.communicate()
+            stdout, _ = proc.communicate(given)
         except BaseException:
             proc.kill()
             raise

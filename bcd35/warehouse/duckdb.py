@@ -23,7 +23,7 @@ from bcd35.config import Home
 from bcd35.partitions import Withheld, keep_withheld
 from bcd35.settings import settings
 from bcd35.warehouse.base import Warehouse, source_counts_sql
-from bcd35.warehouse.dbt import dbt_env, run_build, usable_cores
+from bcd35.warehouse.dbt import dbt_env, run_build, start_parse_ahead, usable_cores
 from bcd35.warehouse.errors import BuildFailed, PublishRefused
 from bcd35.warehouse.incremental import RAW_CHANGES_ENV, Start, write_changes
 
@@ -86,6 +86,16 @@ class DuckDBWarehouse(Warehouse):
             "BCD35_CANDIDATE_PATH": str(candidate),
         })
 
+    def build_env(self, home: Home, committee: str) -> dict[str, str]:
+        """The environment of the home's dbt build: the same every night (the building path,
+        the change list's path), so dbt's parse of one night serves the next."""
+        env = self.dbt_env(home, building_path(home), committee)
+        env[RAW_CHANGES_ENV] = str(changes_path(home))
+        return env
+
+    def prepare_build(self, home: Home, committee: str) -> None:
+        start_parse_ahead(home, self.build_env(home, committee), "duckdb")
+
     def write_candidate(self, home: Home, build_id: str, committee: str,
                         start: Start | None = None) -> None:
         home.ensure()
@@ -100,15 +110,13 @@ class DuckDBWarehouse(Warehouse):
         building.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (building, building.with_name(building.name + ".wal")):
             leftover.unlink(missing_ok=True)  # a build killed before it finished
-        env = self.dbt_env(home, building, committee)
+        env = self.build_env(home, committee)
         if start is not None:
             # the published build as the candidate's first state (a file analysts read only:
             # copying it does not block them, and they never see the copy)
             shutil.copyfile(self.stem(home, start.build_id), building)
-        # always the same variable (a full build lists nothing): dbt re-parses the models
-        # whose environment changed
-        env[RAW_CHANGES_ENV] = str(write_changes(home.dbt / "raw_changes.csv",
-                                                 start.changes if start else []))
+        # always the same file (a full build lists nothing): dbt parses the same project
+        write_changes(changes_path(home), start.changes if start else [])
         # an incremental build has the code, the reference data and so the seeds of the build
         # it copies: it loads no seed again; it rebuilds and tests what reads a changed kind
         # of raw file
@@ -176,6 +184,11 @@ class DuckDBWarehouse(Warehouse):
 
     def drop(self, home: Home, build_id: str) -> bool:
         return True  # the files go with the artifacts; an open reader keeps its inode
+
+
+def changes_path(home: Home) -> Path:
+    """The change list of the build (:func:`bcd35.warehouse.incremental.write_changes`)."""
+    return home.dbt / "raw_changes.csv"
 
 
 def building_path(home: Home) -> Path:
