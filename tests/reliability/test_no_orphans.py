@@ -73,6 +73,15 @@ def _start(home: Path, log: Path, **env: str) -> subprocess.Popen:
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _building(home: Path):
+    """A condition: dbt is building the candidate. Its file at the build's fixed path exists
+    from the build's start (a copy of the published build, or dbt's first connection) to its
+    end; the dbt process is no sign, ``bcd35 run`` parses the project ahead in a process that
+    lives from the night's start (bcd35.parse_ahead)."""
+    candidate = home / "warehouse" / "builds" / ".building" / "candidate.duckdb"
+    return candidate.exists
+
+
 def _kill_and_check(proc: subprocess.Popen, home: Path, stage: str) -> dict[int, str]:
     """kill -9 the run; returns its children as they were just before."""
     children = {pid: cmd for pid, cmd in _session(proc.pid).items() if pid != proc.pid}
@@ -109,8 +118,7 @@ def test_kill_9_in_ingest_build_and_audit_leaves_no_process(home_copy: Path, tmp
 
     # 2. in the dbt build
     proc = _start(home_copy, tmp_path / "build.log")
-    _poll(lambda: any("dbt" in cmd and "build" in cmd for cmd in _session(proc.pid).values()),
-          "the dbt build", 600, proc)
+    _poll(_building(home_copy), "the dbt build", 600, proc)
     dbt = _kill_and_check(proc, home_copy, "build")
     assert any("dbt" in cmd for cmd in dbt.values()), f"dbt was running: {dbt}"
 
@@ -134,8 +142,7 @@ def test_kill_9_in_ingest_build_and_audit_leaves_no_process(home_copy: Path, tmp
 def test_sigterm_stops_the_run_as_abandoned(home_copy: Path, tmp_path: Path):
     shutil.copy(NEW_MEETING, home_copy / "inbox")
     proc = _start(home_copy, tmp_path / "term.log")
-    _poll(lambda: any("dbt" in cmd and "build" in cmd for cmd in _session(proc.pid).values()),
-          "the dbt build", 600, proc)
+    _poll(_building(home_copy), "the dbt build", 600, proc)
     os.kill(proc.pid, signal.SIGTERM)
     assert proc.wait(timeout=60) == 7, (tmp_path / "term.log").read_text()
     _poll(lambda: not _session(proc.pid), "no process left after SIGTERM", 5)
