@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -93,9 +94,12 @@ def _run_nightly(home: Home, args: argparse.Namespace) -> int:
         from bcd35.nightly import ACCEPT_WITHDRAWALS_ENV
 
         os.environ[ACCEPT_WITHDRAWALS_ENV] = "1"
+    from bcd35 import nightly
+
     print(f"bcd35 run — home {home.root}", flush=True)
     with run_progress(home):
-        run_id, state = run_nightly(home)
+        # dbt parses the project while Airflow starts and the ingest runs (bcd35.parse_ahead)
+        run_id, state = run_nightly(home, ahead=partial(nightly.prepare_build, home))
     run = runs.get(home, run_id)
     if run is not None and run.files:
         print(files_summary(home, run.files))

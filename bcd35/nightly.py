@@ -92,6 +92,12 @@ def _alert_quarantined(home: Home, run_id: str, result) -> None:
         for f in result.quarantined])
 
 
+def prepare_build(home: Home) -> None:
+    """Before the night's tasks, what the build can start without its inputs (DuckDB: dbt
+    parses the project, when this process holds the home's writer lock; bcd35.parse_ahead)."""
+    backend().prepare_build(home, committee_code())
+
+
 def build(home: Home, run_id: str) -> str:
     """A candidate build; its id (:class:`NothingChanged` when nothing changed)."""
     with writing(home, run_id, "build"):

@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
 from bcd35 import alerts, parse_ahead, preload
 from bcd35.airflow_env import Embedded, airflow_env
-from bcd35.config import DAGS_DIR, Home, committee_code
+from bcd35.config import DAGS_DIR, Home
 from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
 
 DAG_ID = NIGHTLY_DAG_ID
@@ -79,17 +80,18 @@ def _airflow_version() -> str:
     return version("apache-airflow")
 
 
-def run_nightly(home: Home) -> tuple[str, str]:
-    """Run the nightly DAG once in this process; returns (run_id, final state)."""
-    from bcd35.warehouse import backend
+def run_nightly(home: Home, ahead: Callable[[], None] | None = None) -> tuple[str, str]:
+    """Run the nightly DAG once in this process; returns (run_id, final state).
 
+    ``ahead``: what may start before the tasks, in their environment (``bcd35 run``: dbt
+    parses the project for the build, :mod:`bcd35.parse_ahead`); stopped at the end if the
+    night did not use it."""
     os.environ.update(airflow_env(Embedded(home)))  # what every task's environment has
-    # while Airflow starts and the ingest reads the inbox, dbt parses the project for the
-    # build on the other core (when this process holds the home's writer lock: `bcd35 run`)
-    try:
-        backend().prepare_build(home, committee_code())
-    except Exception:  # noqa: BLE001 - only a head start: the build task meets it and says why
-        parse_ahead.stop()
+    if ahead is not None:
+        try:
+            ahead()
+        except Exception:  # noqa: BLE001 - only a head start: the build meets it and says why
+            parse_ahead.stop()
     try:
         return _run_nightly(home)
     finally:

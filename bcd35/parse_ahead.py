@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -34,9 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bcd35.children import die_with_parent
+from bcd35.fingerprint import dbt_project_hash
 
-if TYPE_CHECKING:  # the child imports only what it runs: dbt
+if TYPE_CHECKING:
     from bcd35.config import Home
+
+log = logging.getLogger(__name__)
 
 #: The child's exit code when its parse failed: the build starts dbt again, which says why.
 PARSE_FAILED = 4
@@ -56,7 +60,7 @@ _warm: _Warm | None = None
 
 #: What Airflow's task runner adds to the environment of each task (which task, which try,
 #: its supervisor's socket): the parse ahead starts before the tasks and cannot have them.
-#: Nothing dbt reads them (tests/unit/test_parse_ahead.py checks the project).
+#: Nothing dbt reads them (tests/e2e/test_parse_ahead.py checks the project).
 TASK_CONTEXT_PREFIXES = ("AIRFLOW_CTX_", "__AIRFLOW_")
 
 
@@ -66,8 +70,6 @@ def _without_task_context(env: Mapping[str, str]) -> dict[str, str]:
 
 def project_digest() -> str:
     """The sha256 of the dbt project's files (what a parse reads)."""
-    from bcd35.fingerprint import dbt_project_hash
-
     h = hashlib.sha256()
     dbt_project_hash(h)
     return h.hexdigest()
@@ -95,13 +97,29 @@ def take(home: Home, target: str, env: Mapping[str, str]) -> subprocess.Popen | 
     warm, _warm = _warm, None
     if warm is None:
         return None
-    usable = (warm.home == home.root and warm.target == target
-              and _without_task_context(warm.env) == _without_task_context(env)
-              and warm.proc.poll() is None and warm.project == project_digest())
-    if not usable:
+    refused = _refusal(warm, home, target, env)
+    if refused is not None:
+        log.warning("dbt parsed ahead not used (%s): dbt starts for the build", refused)
         _end(warm.proc)
         return None
+    log.info("dbt: the build runs in the process that parsed the project ahead (pid %d)",
+             warm.proc.pid)
     return warm.proc
+
+
+def _refusal(warm: _Warm, home: Home, target: str, env: Mapping[str, str]) -> str | None:
+    """Why the build may not use ``warm`` (None: it may)."""
+    if warm.home != home.root or warm.target != target:
+        return f"started for {warm.home} ({warm.target})"
+    ours, theirs = _without_task_context(warm.env), _without_task_context(env)
+    if ours != theirs:
+        changed = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+        return f"environment changed since: {', '.join(changed)}"  # names only: keys are secret
+    if warm.proc.poll() is not None:
+        return f"its parse ended with exit code {warm.proc.returncode}"
+    if warm.project != project_digest():
+        return "the dbt project changed since its parse"
+    return None
 
 
 def command(args: Sequence[str]) -> str:

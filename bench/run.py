@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from bench import generate
@@ -325,11 +326,12 @@ def night_airflow(home, sampler: TreeSampler, committee: str) -> dict:
         setattr(nightly, name, timed(name, func))
     total: dict = {}
     try:
-        # as `bcd35 run` does: the home's writer lock for the whole run (so dbt parses the
-        # project ahead, bcd35.parse_ahead)
+        # as `bcd35 run` does: the home's writer lock for the whole run, and dbt parses the
+        # project ahead (bcd35.parse_ahead)
         with timer.installed(), phase(sampler, total, "dag_test") as rec, \
                 writer_lock(home, "bench night through dag.test()"):
-            run_id, state = orchestrate.run_nightly(home)
+            run_id, state = orchestrate.run_nightly(
+                home, ahead=partial(nightly.prepare_build, home))
             rec["state"] = state
     finally:
         for name, func in originals.items():

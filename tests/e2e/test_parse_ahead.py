@@ -7,13 +7,14 @@ environment, another project, a parse that fails), each of which must stop the p
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
 from bcd35 import parse_ahead
-from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, resolve_home
+from bcd35.config import DBT_PROJECT_DIR, PSEUDONYM_KEY_ENV, REPO_ROOT, Home, resolve_home
 from bcd35.fingerprint import DBT_INPUTS
 from bcd35.lock import writer_lock
 from bcd35.warehouse.dbt import dbt_flags, start_parse_ahead
@@ -76,10 +77,13 @@ def test_a_build_takes_the_parse_in_its_environment_whatever_task_it_runs_in(hom
     assert parse_ahead.take(home, "duckdb", env) is None  # taken once
 
 
-@pytest.mark.parametrize("planted", ["a variable dbt reads", "another home", "another target",
-                                     "the dbt project changed"])
+@pytest.mark.parametrize(("planted", "said"), [
+    ("a variable dbt reads", "environment changed since: BCD35_COMMITTEE"),
+    ("another home", "started for"), ("another target", "started for"),
+    ("the dbt project changed", "the dbt project changed")])
 def test_a_build_refuses_a_parse_that_may_differ_and_stops_it(home: Home, tmp_path, planted,
-                                                               monkeypatch):
+                                                               said, monkeypatch, caplog):
+    caplog.set_level(logging.WARNING, logger="bcd35.parse_ahead")
     env = _env(home)
     parse_ahead.start(home, "duckdb", env, dbt_flags(home))
     proc = parse_ahead._warm.proc
@@ -94,9 +98,12 @@ def test_a_build_refuses_a_parse_that_may_differ_and_stops_it(home: Home, tmp_pa
         monkeypatch.setattr(parse_ahead, "project_digest", lambda: "0" * 64)
     assert parse_ahead.take(*asked) is None
     assert _stopped(proc)
+    assert said in caplog.text  # the operator's log says why dbt was started again
+    assert env[PSEUDONYM_KEY_ENV] not in caplog.text  # names only, never a value
 
 
-def test_a_parse_that_failed_is_not_taken(home: Home):
+def test_a_parse_that_failed_is_not_taken(home: Home, caplog):
+    caplog.set_level(logging.WARNING, logger="bcd35.parse_ahead")
     env = _env(home)
     env.pop("BCD35_CANDIDATE_PATH")  # the profile cannot be rendered
     parse_ahead.start(home, "duckdb", env, dbt_flags(home))
@@ -104,6 +111,7 @@ def test_a_parse_that_failed_is_not_taken(home: Home):
     proc.wait(timeout=600)
     assert proc.returncode == parse_ahead.PARSE_FAILED
     assert parse_ahead.take(home, "duckdb", env) is None
+    assert f"its parse ended with exit code {parse_ahead.PARSE_FAILED}" in caplog.text
 
 
 def test_only_the_writer_lock_holder_parses_ahead_and_stop_ends_it(home: Home):

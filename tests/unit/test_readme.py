@@ -103,6 +103,11 @@ RUN_BY: dict[str, By] = {
         ("tests/e2e/test_corrections.py::test_supersede_move_bad_version_withdraw_and_the_guard",),
         "the real CLI: two of ten loaded files deleted, the run exits 5 and withdraws nothing; "
         "with --accept-withdrawals they are withdrawn and the KPIs change"),
+    "bcd35 run --force": By(
+        ("tests/e2e/test_parse_ahead.py::"
+         "test_bcd35_run_builds_with_the_project_parsed_ahead_as_a_cold_dbt_would",),
+        "the real CLI: the build runs in the process that parsed ahead, and its marts equal a "
+        "build by a dbt started cold"),
     "bcd35 run --accept-withdrawals": By(
         ("tests/e2e/test_corrections.py::test_supersede_move_bad_version_withdraw_and_the_guard",),
         "the real CLI, as above"),
