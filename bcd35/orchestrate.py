@@ -8,6 +8,7 @@ import.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from bcd35 import alerts, parse_ahead, preload
 from bcd35.airflow_env import Embedded, airflow_env
 from bcd35.config import DAGS_DIR, Home
 from bcd35.constants import NIGHTLY_DAG_ID, WAREHOUSE_POOL
+
+log = logging.getLogger(__name__)
 
 DAG_ID = NIGHTLY_DAG_ID
 POOL = WAREHOUSE_POOL
@@ -91,6 +94,7 @@ def run_nightly(home: Home, ahead: Callable[[], None] | None = None) -> tuple[st
         try:
             ahead()
         except Exception:  # noqa: BLE001 - only a head start: the build meets it and says why
+            log.warning("nothing started ahead of the night's tasks", exc_info=True)
             parse_ahead.stop()
     try:
         return _run_nightly(home)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from bcd35.config import resolve_home
+from bcd35.warehouse.duckdb import building_path
 from tests.support import BCD35, FIXTURES, bcd35
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
@@ -78,8 +80,7 @@ def _building(home: Path):
     from the build's start (a copy of the published build, or dbt's first connection) to its
     end; the dbt process is no sign, ``bcd35 run`` parses the project ahead in a process that
     lives from the night's start (bcd35.parse_ahead)."""
-    candidate = home / "warehouse" / "builds" / ".building" / "candidate.duckdb"
-    return candidate.exists
+    return building_path(resolve_home(home)).exists
 
 
 def _kill_and_check(proc: subprocess.Popen, home: Path, stage: str) -> dict[int, str]:
