@@ -18,6 +18,7 @@ import duckdb
 
 from bcd35.audit.gx import build_data_docs, ephemeral_context, quiet
 from bcd35.audit.messages import MAX_ROWS_PER_FAILURE, row_line, row_lines
+from bcd35.audit.scope import FULL, PUBLISHED, Reuse, Scope, scoped_frame
 from bcd35.audit.suites import SuiteSpec, load_suites
 from bcd35.audit.tables import partitions as row_partitions
 from bcd35.partitions import ALSO_CONCERNS, YEAR_COLUMNS, Withheld
@@ -67,6 +68,9 @@ class AuditResult:
     failures: list[CheckFailure]
     warnings: list[CheckFailure]
     checks: list[CheckOutcome] = field(default_factory=list)  # every expectation run
+    # per suite: the rows it validated (all, or the partitions changed since the published
+    # build: bcd35.audit.scope)
+    scope: list[Scope] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[str]:
@@ -108,20 +112,30 @@ class AuditResult:
             "failures": [asdict(f) for f in self.failures],
             "warnings": [asdict(w) for w in self.warnings],
             "checks": [asdict(c) for c in self.checks],
+            "scope": [s.to_dict() for s in self.scope],
         }
 
 
-def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec,
-           previous: Path | None) -> pd.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, previous: Path | None,
+           reuse: Reuse) -> tuple[pd.DataFrame, Scope]:
+    """The suite's rows: the whole table, or (``reuse``: the suites the published build's
+    audit passed, attached as ``PUBLISHED``) those of the partitions changed since."""
     table = spec.table
     if table == "python:new_pages":
-        return new_pages_frame(con, previous)
+        frame = new_pages_frame(con, previous)
+        return frame, Scope(spec.name, table, False, len(frame), len(frame),
+                            reason="a computed frame")
     if table.startswith("python:"):
         raise ValueError(f"unknown computed frame {table}")
     schema, name = table.split(".")
     columns = _needed_columns(con, schema, name, spec)
+    frame, reason, (changed, total) = scoped_frame(con, spec, schema, name, columns, reuse)
+    if frame is not None:
+        rows = con.sql(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+        return frame, Scope(spec.name, table, True, len(frame), int(rows), changed, total)
     listed = ", ".join(f'"{c}"' for c in columns)
-    return con.sql(f'select {listed} from "{schema}"."{name}"').df()
+    frame = con.sql(f'select {listed} from "{schema}"."{name}"').df()
+    return frame, Scope(spec.name, table, False, len(frame), len(frame), reason=reason)
 
 
 def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
@@ -130,8 +144,9 @@ def _needed_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
     source-file columns messages point to; the facts of a province hold millions of rows,
     and only these go into memory."""
     present = [row[0] for row in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? "
-        "and table_name = ? order by ordinal_position", [schema, name]).fetchall()]
+        "select column_name from information_schema.columns where table_catalog = "
+        "current_database() and table_schema = ? and table_name = ? "
+        "order by ordinal_position", [schema, name]).fetchall()]
     text = json.dumps(spec.document, ensure_ascii=False) + spec.row_label_vi + spec.row_label_en
     named = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
     named.update(("committee_code", *YEAR_COLUMNS, *ALSO_CONCERNS))  # to scope failures
@@ -254,26 +269,37 @@ def _validate(context, spec: SuiteSpec, df: pd.DataFrame,
 def audit_candidate(candidate: Path, previous: Path | None = None,
                     data_docs: Path | None = None,
                     suites: list[SuiteSpec] | None = None,
-                    file_names: dict[str, str] | None = None) -> AuditResult:
+                    file_names: dict[str, str] | None = None,
+                    reuse: Reuse = FULL) -> AuditResult:
     """Run every committed suite on the candidate build; never raises on failed checks.
 
     ``previous`` is the build published before (for the new-page warning); ``data_docs``
     a directory for the Great Expectations Data Docs site of this audit; ``file_names`` maps
     source sha256 to the file's name in the inbox, so messages name the file a clerk knows.
+    ``reuse``: the suites whose outcome on the rows unchanged since ``previous`` is known
+    (the candidate started from it, and its audit passed them): they are run on the changed
+    partitions' rows only (:mod:`bcd35.audit.scope`).
     """
     quiet()
     context = ephemeral_context(data_docs)
     suites = suites if suites is not None else load_suites()
     checks: list[CheckOutcome] = []
     failures: list[CheckFailure] = []
+    scopes: list[Scope] = []
     with duckdb.connect(str(candidate), read_only=True) as con:
+        if reuse.suites and previous is not None:
+            quoted = str(previous).replace("'", "''")
+            con.execute(f"attach '{quoted}' as {PUBLISHED} (read_only)")
+        elif reuse.suites:
+            reuse = Reuse(reason="no published build")
         for spec in suites:
-            outcomes, found = _validate(context, spec, _frame(con, spec, previous),
-                                        file_names or {})
+            frame, scope = _frame(con, spec, previous, reuse)
+            outcomes, found = _validate(context, spec, frame, file_names or {})
             checks += outcomes
             failures += found
+            scopes.append(scope)
     build_data_docs(context, data_docs)
     blocking = [f for f in failures if f.blocking]
     warnings = [f for f in failures if not f.blocking]
     return AuditResult(success=not blocking, n_expectations=len(checks),
-                       failures=blocking, warnings=warnings, checks=checks)
+                       failures=blocking, warnings=warnings, checks=checks, scope=scopes)

@@ -34,6 +34,7 @@ from typing import ClassVar
 
 from bcd35 import alerts, runs
 from bcd35.audit import AuditResult, CheckFailure
+from bcd35.audit.scope import FULL, Reuse, reusable_suites
 from bcd35.audit.tables import HOME_REFERENCE_CHECK, HOME_REFERENCE_SUITE, check_rows, file_rows
 from bcd35.config import Home, code_version, committee_code
 from bcd35.failpoints import failpoint
@@ -218,6 +219,21 @@ class Warehouse(ABC):
             narrow = False
         return Start(published, raw_changes(inputs["raw"], listing, home.raw), narrow=narrow)
 
+    def reusable_suites(self, home: Home, inputs: dict, previous: str | None) -> Reuse:
+        """The suites the audit may run on the changed partitions only
+        (:mod:`bcd35.audit.scope`): those the published build's audit passed, when the
+        candidate started from that build and the code, suites and reference data it was
+        built with are still those of this audit (a release deployed between the build and
+        its audit audits in full)."""
+        if previous is None or inputs.get("started_from") != previous:
+            return Reuse()
+        if inputs.get("base_fingerprint") != base_fingerprint(home, committee_code()):
+            return Reuse(reason="the code, suites or reference data changed since the build")
+        try:
+            return reusable_suites(read_manifest(self.stem(home, previous)))
+        except (OSError, ValueError):
+            return Reuse(reason="the published build has no readable manifest")
+
     def prepare_build(self, home: Home, committee: str) -> None:
         """Start, ahead of the night's build, the part of it that does not depend on the
         night's inputs (the DuckDB engine parses the dbt project: :mod:`bcd35.parse_ahead`);
@@ -234,8 +250,10 @@ class Warehouse(ABC):
             # the registry read once (48 300 files at national: 1.7 s a read)
             files = registry.list_files(home)
             names = file_names(files)
-            result = self.validate(home, build_id, self.published_id(home),
-                                   data_docs_dir(stem), names)
+            read = read_inputs(stem) or {}  # once: it lists the whole raw layer
+            previous = self.published_id(home)
+            result = self.validate(home, build_id, previous, data_docs_dir(stem), names,
+                                   reuse=self.reusable_suites(home, read, previous))
             sources = [{"sha256": sha, "file": names.get(sha, ""), "kind": kind,
                         "rows": int(n)} for kind, sha, n in self.source_counts(home, build_id)]
             reference = home_reference_of(stem)
@@ -250,7 +268,6 @@ class Warehouse(ABC):
             validation["success"] = result.success or bool(withheld)
             inputs = fingerprint_path(stem)
             fingerprint = inputs.read_text().strip() if inputs.exists() else None
-            read = read_inputs(stem) or {}  # once: it lists the whole raw layer
             manifest = {
                 "build_id": build_id,
                 "run_id": run_id,
@@ -413,8 +430,10 @@ class Warehouse(ABC):
 
     @abstractmethod
     def validate(self, home: Home, build_id: str, previous: str | None, data_docs: Path,
-                 names: dict[str, str]) -> AuditResult:
-        """The committed suites on the candidate (never raises on failed checks)."""
+                 names: dict[str, str], reuse: Reuse = FULL) -> AuditResult:
+        """The committed suites on the candidate (never raises on failed checks); the suites
+        of ``reuse`` may be run on the partitions changed since ``previous`` only
+        (:mod:`bcd35.audit.scope`)."""
 
     @abstractmethod
     def source_counts(self, home: Home, build_id: str) -> list[tuple[str, str, int]]:

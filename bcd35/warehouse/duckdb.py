@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bcd35.audit import AuditResult, audit_candidate
+from bcd35.audit.scope import FULL, Reuse
 from bcd35.audit.tables import write_duckdb
 from bcd35.config import Home
 from bcd35.partitions import Withheld, keep_withheld
@@ -136,10 +137,10 @@ class DuckDBWarehouse(Warehouse):
                                           "checkpoint"])
 
     def validate(self, home: Home, build_id: str, previous: str | None, data_docs: Path,
-                 names: dict[str, str]) -> AuditResult:
+                 names: dict[str, str], reuse: Reuse = FULL) -> AuditResult:
         return audit_candidate(self.stem(home, build_id),
                                previous=self.stem(home, previous) if previous else None,
-                               data_docs=data_docs, file_names=names)
+                               data_docs=data_docs, file_names=names, reuse=reuse)
 
     def source_counts(self, home: Home, build_id: str) -> list[tuple[str, str, int]]:
         with duckdb.connect(str(self.stem(home, build_id)), read_only=True) as con:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from bcd35.audit import AuditResult
 from bcd35.audit.postgres import audit_candidate_pg
+from bcd35.audit.scope import FULL, Reuse
 from bcd35.audit.tables import write_postgres
 from bcd35.config import DBT_PROJECT_DIR, REPO_ROOT, Home, pseudonym_key
 from bcd35.constants import ANALYST_ROLE, BUILDER_ROLE, WAREHOUSE_DATABASE
@@ -411,7 +412,9 @@ class PostgresWarehouse(Warehouse):
                                for m in missing])
 
     def validate(self, home: Home, build_id: str, previous: str | None, data_docs: Path,
-                 names: dict[str, str]) -> AuditResult:
+                 names: dict[str, str], reuse: Reuse = FULL) -> AuditResult:
+        # every PostgreSQL build is a full one (new schemas every night): nothing to reuse
+        del reuse
         schemas = {layer: candidate_schema(build_id, layer) for layer in LAYERS}
         return audit_candidate_pg(schemas, previous_marts="marts" if previous else None,
                                   data_docs=data_docs, file_names=names)
