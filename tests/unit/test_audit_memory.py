@@ -46,9 +46,9 @@ def _frames_alive_after_audit(candidate: Path, monkeypatch) -> int:
     frame = audit._frame
 
     def recorded(*args, **kwargs):
-        df = frame(*args, **kwargs)
+        df, scope = frame(*args, **kwargs)
         refs.append(weakref.ref(df))
-        return df
+        return df, scope
 
     monkeypatch.setattr(audit, "_frame", recorded)
     context = {}
