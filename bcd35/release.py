@@ -27,7 +27,7 @@ import duckdb
 from bcd35.completeness import ReferenceError_, completeness
 from bcd35.config import Home, code_version, page_timezone
 from bcd35.hashing import sha256_of
-from bcd35.partitions import partitioned_tables
+from bcd35.partitions import partition_source_list, partition_source_shas, partitioned_tables
 from bcd35.release_index import (
     RELEASE_FILE,
     Release,
@@ -94,17 +94,9 @@ def partition_sources(build: Path, manifest: dict, committee: str, year: int,
     files the partition's fact rows name), each with where its original is kept and the
     original's sha256 as it is now."""
 
-    shas: set[str] = set()
     with duckdb.connect(str(build), read_only=True) as con:
-        for table, how in partitioned_tables(con).items():
-            columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
-            if not how.by_committee or "source_file_sha256" not in columns:
-                continue
-            shas |= {r[0] for r in con.execute(
-                f"select distinct source_file_sha256 from {table} "
-                f"where committee_code = ? and {how.year_column} = ?",
-                [committee, year]).fetchall()}
-    sources = [s for s in manifest.get("sources", []) if not shas or s["sha256"] in shas]
+        shas = partition_source_shas(con, committee, year)
+    sources = partition_source_list(manifest.get("sources", []), shas)
     out = []
     for s in sources:
         original = original_path(home, s["sha256"])

@@ -104,9 +104,11 @@ def checks_with_status(validation: dict,
 # --------------------------------------------------------------------------------------------
 
 
-def sources_with_originals(home: Home, manifest: dict) -> list[dict]:
+def sources_with_originals(home: Home, sources: list[dict]) -> list[dict]:
+    """Each source file with where its original is kept and whether its bytes still hash to
+    its sha256."""
     out = []
-    for src in sorted(manifest.get("sources", []), key=lambda s: (s["file"], s["sha256"])):
+    for src in sorted(sources, key=lambda s: (s["file"], s["sha256"])):
         original = original_path(home, src["sha256"])
         if not original.is_file():
             verified = "missing"
@@ -245,10 +247,14 @@ def summary_text(year: int, committee_name: str, doc: dict, sources: list[dict],
 
 
 def write_audit_pack(directory: Path, home: Home, build: Path, year: int, committee_name: str,
-                     manifest: dict, expectations_dir: Path = EXPECTATIONS_DIR) -> list[Path]:
+                     manifest: dict, expectations_dir: Path = EXPECTATIONS_DIR,
+                     sources: list[dict] | None = None) -> list[Path]:
+    """The audit pack of a report: ``sources`` are the files behind its committee-year (the
+    manifest's, all the build's, when None)."""
     directory.mkdir(parents=True, exist_ok=True)
     doc = validation_document(home, build, manifest, expectations_dir)
-    sources = sources_with_originals(home, manifest)
+    sources = sources_with_originals(
+        home, sources if sources is not None else manifest.get("sources", []))
 
     def dump(obj) -> str:
         return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

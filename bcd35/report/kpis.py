@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from bcd35.partitions import partition_source_list, partition_source_shas
+
 Number = float | int
 
 
@@ -59,6 +61,13 @@ class ReportData:
     monthly: dict[str, list[Number | None]]  # KPI code → 12 monthly values (Jan … Dec)
     manifest: dict
     publications: list[str] = field(default_factory=list)  # bulletin titles of the year
+    # the build's source files behind this committee-year (None: the manifest's, all of them)
+    sources: list[dict] | None = None
+
+    @property
+    def source_files(self) -> list[dict]:
+        """The source files of the report: those with rows in its committee-year."""
+        return self.sources if self.sources is not None else self.manifest.get("sources", [])
 
     def kpi(self, code: str) -> KpiRow | None:
         return next((k for k in self.kpis if k.code == code), None)
@@ -175,6 +184,8 @@ def read_report_data(build: Path, committee: str, year: int, manifest: dict) -> 
             monthly=_monthly(con, committee, year),
             manifest=manifest,
             publications=_publications(con, committee, year),
+            sources=partition_source_list(manifest.get("sources", []),
+                                          partition_source_shas(con, committee, year)),
         )
 
 

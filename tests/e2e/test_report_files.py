@@ -88,3 +88,42 @@ def test_reporting_again_from_the_same_build_gives_the_same_files(home_copy: Pat
     for name in SPEC_FILES:
         assert name in again.stdout
     assert tree_digest(home_copy / "exports" / str(YEAR)) == before
+
+
+MEETINGS_2023 = (  # two meetings of Hàm Yên in 2023, bytes of no demo file
+    "\ufeffSTT;Ngày;Tên hội nghị;Loại hội nghị;Đơn vị tổ chức;Xã/Thị trấn;Hình thức;Chủ trì;"
+    "Số đại biểu;Ghi chú\n"
+    "1;14/03/2023;Hội nghị thông tin thời sự quý I/2023;Thông tin thời sự;"
+    "Đảng ủy xã Bình Xa;Xã Bình Xa;Trực tiếp;Đ/c Hoàng Thị Mai;41;\n"
+    "2;19/09/2023;Hội nghị thông tin thời sự quý III/2023;Thông tin thời sự;"
+    "Đảng ủy xã Bình Xa;Xã Bình Xa;Trực tiếp;Đ/c Hoàng Thị Mai;44;\n")
+
+
+def test_the_report_lists_the_files_behind_its_committee_year_only(home_copy: Path):
+    """The sources of a report (kpi_Y.json, the XLSX sheet, the audit pack) are the files with
+    rows in its committee-year, as a release's are, not every file of the build."""
+    import openpyxl
+
+    log = home_copy / "inbox" / "so_hoi_nghi_2023.csv"
+    log.write_text(MEETINGS_2023, encoding="utf-8")
+    night = bcd35(home_copy, "run")
+    assert night.returncode == 0, night.stdout + night.stderr
+    new = sha256(log)
+
+    def listed(year: int) -> set[str]:
+        out = home_copy / "exports" / str(year)
+        report = bcd35(home_copy, "report", "--year", str(year))
+        assert report.returncode == 0, report.stdout + report.stderr
+        in_json = {s["sha256"] for s in
+                   json.loads((out / f"kpi_{year}.json").read_text())["sources"]}
+        packed = {line.split()[0]
+                  for line in (out / "audit" / "SHA256SUMS").read_text().splitlines()}
+        book = openpyxl.load_workbook(out / f"bao_cao_kpi_{year}.xlsx", read_only=True)
+        in_sheet = {cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                    for cell in row if isinstance(cell, str) and len(cell) == 64
+                    and all(c in "0123456789abcdef" for c in cell)}
+        assert in_json == packed == in_sheet
+        return in_json
+
+    assert new in listed(2023)
+    assert new not in listed(2024), "the 2024 report does not list a file of 2023 only"
