@@ -135,10 +135,11 @@ def partitioned_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts",
     return tables
 
 
-def partition_source_shas(con: duckdb.DuckDBPyConnection, committee: str,
-                          year: int) -> set[str]:
-    """The sha256 of every source file with rows in the partition: the files its marts'
-    rows name (``source_file_sha256``)."""
+def partition_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Mapping],
+                      committee: str, year: int) -> list[dict]:
+    """The build's sources (its manifest's list) narrowed to the files with rows in the
+    partition (the ``source_file_sha256`` its marts' rows name); all of them when its rows
+    name no file."""
     shas: set[str] = set()
     for table, how in partitioned_tables(con).items():
         columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
@@ -148,12 +149,6 @@ def partition_source_shas(con: duckdb.DuckDBPyConnection, committee: str,
             f"select distinct source_file_sha256 from {table} "
             f"where committee_code = ? and {how.year_column} = ?",
             [committee, year]).fetchall()}
-    return shas
-
-
-def partition_source_list(sources: Sequence[Mapping], shas: set[str]) -> list[dict]:
-    """The build's sources (its manifest's list) narrowed to ``shas``; all of them when the
-    partition's rows name no file."""
     return [dict(s) for s in sources if not shas or s["sha256"] in shas]
 
 

@@ -27,7 +27,7 @@ import duckdb
 from bcd35.completeness import ReferenceError_, completeness
 from bcd35.config import Home, code_version, page_timezone
 from bcd35.hashing import sha256_of
-from bcd35.partitions import partition_source_list, partition_source_shas, partitioned_tables
+from bcd35.partitions import partitioned_tables
 from bcd35.release_index import (
     RELEASE_FILE,
     Release,
@@ -88,15 +88,9 @@ def export_partition(build: Path, committee: str, year: int, folder: Path) -> di
     return counts
 
 
-def partition_sources(build: Path, manifest: dict, committee: str, year: int,
-                      home: Home) -> list[dict]:
-    """The source files whose rows are in the partition (the manifest's list, narrowed to the
-    files the partition's fact rows name), each with where its original is kept and the
-    original's sha256 as it is now."""
-
-    with duckdb.connect(str(build), read_only=True) as con:
-        shas = partition_source_shas(con, committee, year)
-    sources = partition_source_list(manifest.get("sources", []), shas)
+def with_originals(sources: list[dict], home: Home) -> list[dict]:
+    """The partition's source files (``ReportData.source_files``), each with where its
+    original is kept and the original's sha256 as it is now."""
     out = []
     for s in sources:
         original = original_path(home, s["sha256"])
@@ -157,7 +151,7 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
     staging = Path(tempfile.mkdtemp(prefix=f".r{number}.", dir=parent))
     try:
         staging.chmod(0o755)
-        sources = partition_sources(build, manifest, committee, year, home)
+        sources = with_originals(data.source_files, home)
         restatement = None
         if previous is not None:
         
@@ -232,6 +226,6 @@ def diff(home: Home, year: int, committee: str, names: list[str]) -> dict:
     build, manifest = check_publishable(home, allow_stale=True)
     data = read_report_data(build, committee, year, manifest)
     return restatement_between(older.doc, _kpi_values(data),
-                               partition_sources(build, manifest, committee, year, home),
+                               with_originals(data.source_files, home),
                                f"hiện tại / current ({manifest['build_id']})", _kpi_names(data),
                                home)

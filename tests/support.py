@@ -111,3 +111,12 @@ def run_annual_report_dag(home: Path, years: list[int], env: dict[str, str] | No
         "print('STATE', run.state)\n")
     return subprocess.run([sys.executable, "-c", script, json.dumps(years)], env=env,
                           capture_output=True, text=True, timeout=600)
+
+
+def audit_outcome(result) -> tuple:
+    """What an audit found (an ``AuditResult``), independent of row order: success, failed
+    checks, every check's result, and each failure's and warning's partitions and rows."""
+    return (result.success, result.failed_checks,
+            sorted((c.suite, c.check, c.success) for c in result.checks),
+            sorted((f.check, sorted(map(tuple, f.partitions or [])), sorted(f.rows))
+                   for f in [*result.failures, *result.warnings]))

@@ -129,10 +129,10 @@ def _frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, previous: Path | Non
         raise ValueError(f"unknown computed frame {table}")
     schema, name = table.split(".")
     columns = _needed_columns(con, schema, name, spec)
-    frame, reason, (changed, total) = scoped_frame(con, spec, schema, name, columns, reuse)
+    frame, reason, (changed, total, rows) = scoped_frame(con, spec, schema, name, columns,
+                                                         reuse)
     if frame is not None:
-        rows = con.sql(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
-        return frame, Scope(spec.name, table, True, len(frame), int(rows), changed, total)
+        return frame, Scope(spec.name, table, True, len(frame), rows, changed, total)
     listed = ", ".join(f'"{c}"' for c in columns)
     frame = con.sql(f'select {listed} from "{schema}"."{name}"').df()
     return frame, Scope(spec.name, table, False, len(frame), len(frame), reason=reason)

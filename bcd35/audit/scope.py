@@ -122,42 +122,45 @@ def _same_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
                   columns: Sequence[str]) -> bool:
     """The published build's table has these columns with the candidate's types."""
     query = ("select column_name, data_type from information_schema.columns "
-             "where table_catalog = ? and table_schema = ? and table_name = ?")
-    here = dict(con.execute(query, [con.execute("select current_database()").fetchone()[0],
-                                    schema, name]).fetchall())
-    there = dict(con.execute(query, [PUBLISHED, schema, name]).fetchall())
+             "where table_catalog = {catalog} and table_schema = ? and table_name = ?")
+    here = dict(con.execute(query.format(catalog="current_database()"),
+                            [schema, name]).fetchall())
+    there = dict(con.execute(query.format(catalog=f"'{PUBLISHED}'"),
+                             [schema, name]).fetchall())
     return all(c in there and there[c] == here.get(c) for c in columns)
 
 
 def changed_partitions(con: duckdb.DuckDBPyConnection, schema: str, name: str,
-                       columns: Sequence[str]) -> tuple[int, int]:
+                       columns: Sequence[str]) -> tuple[int, int, int]:
     """Fill the temporary table ``changed_partitions`` with the (committee, year) whose rows
     of ``columns`` differ between the candidate and the published build (a row count and a
     sum of row hashes per partition: the same multiset of rows, in any order, is unchanged);
-    returns (changed, total) partitions."""
+    returns the candidate's changed partitions, its partitions and its rows."""
     year = year_column(columns)
     assert year is not None
     hashed = ", ".join(_quote(c) for c in columns)
     per_partition = ("select committee_code as k1, {year} as k2, count(*) as n, "
                      "sum(hash({hashed})::hugeint) as h from {table} group by all")
-    here = per_partition.format(year=_quote(year), hashed=hashed,
-                                table=f"{_quote(schema)}.{_quote(name)}")
+    table = f"{_quote(schema)}.{_quote(name)}"
+    con.execute("create or replace temp table partitions_here as "
+                + per_partition.format(year=_quote(year), hashed=hashed, table=table))
     there = per_partition.format(year=_quote(year), hashed=hashed,
-                                 table=f"{PUBLISHED}.{_quote(schema)}.{_quote(name)}")
+                                 table=f"{PUBLISHED}.{table}")
     con.execute("create or replace temp table changed_partitions as "
-                f"select coalesce(a.k1, b.k1) as k1, coalesce(a.k2, b.k2) as k2, "
-                f"a.n is not null as here "
-                f"from ({here}) as a full join ({there}) as b "
+                "select coalesce(a.k1, b.k1) as k1, coalesce(a.k2, b.k2) as k2, "
+                "a.n is not null as here "
+                f"from partitions_here as a full join ({there}) as b "
                 "on a.k1 is not distinct from b.k1 and a.k2 is not distinct from b.k2 "
                 "where a.n is distinct from b.n or a.h is distinct from b.h")
     changed = con.execute("select count(*) from changed_partitions where here").fetchone()[0]
-    total = con.execute(f"select count(*) from ({here})").fetchone()[0]
-    return int(changed), int(total)
+    total, rows = con.execute(
+        "select count(*), coalesce(sum(n), 0) from partitions_here").fetchone()
+    return int(changed), int(total), int(rows)
 
 
 def scoped_frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, schema: str, name: str,
-                 columns: Sequence[str], reuse: Reuse) -> tuple[pd.DataFrame | None,
-                                                                          str, tuple[int, int]]:
+                 columns: Sequence[str], reuse: Reuse) -> tuple[pd.DataFrame | None, str,
+                                                                tuple[int, int, int]]:
     """The suite's frame on the changed partitions' rows (and, for its uniqueness checks,
     every row sharing a value with them), in table order; or (None, reason) for a full
     audit."""
@@ -168,7 +171,7 @@ def scoped_frame(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, schema: str, n
     if not reason and not _same_columns(con, schema, name, columns):
         reason = "the published build's table has other columns"
     if reason:
-        return None, reason, (0, 0)
+        return None, reason, (0, 0, 0)
     counts = changed_partitions(con, schema, name, columns)
     year = _quote(year_column(columns) or "")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcd35.partitions import partition_source_list, partition_source_shas
+from bcd35.partitions import partition_sources
 
 Number = float | int
 
@@ -184,8 +184,7 @@ def read_report_data(build: Path, committee: str, year: int, manifest: dict) -> 
             monthly=_monthly(con, committee, year),
             manifest=manifest,
             publications=_publications(con, committee, year),
-            sources=partition_source_list(manifest.get("sources", []),
-                                          partition_source_shas(con, committee, year)),
+            sources=partition_sources(con, manifest.get("sources", []), committee, year),
         )
 
 

@@ -16,7 +16,7 @@ from bcd35.config import Home
 from bcd35.warehouse import read_manifest
 from bcd35.warehouse.duckdb import DuckDBWarehouse
 from bcd35.warehouse.incremental import read_inputs
-from tests.support import FIXTURES, bcd35, published_target
+from tests.support import FIXTURES, audit_outcome, bcd35, published_target
 
 NEW_MEETING = "meeting_log_one_new_meeting.csv"  # Hàm Yên, 27/11/2024
 FAULT = "meeting_log_line2_zero_attendees.csv"  # a meeting of Hàm Yên 2024 with 0 attendees
@@ -25,13 +25,6 @@ EXIT_PUBLISHED_WITHHELD = 3
 
 def _scope(build: Path) -> dict[str, dict]:
     return {s["suite"]: s for s in read_manifest(build)["validation"]["scope"]}
-
-
-def _outcome(result) -> tuple:
-    return (result.success, result.failed_checks,
-            sorted((c.suite, c.check, c.success) for c in result.checks),
-            sorted((f.check, sorted(map(tuple, f.partitions or [])), sorted(f.rows))
-                   for f in [*result.failures, *result.warnings]))
 
 
 def test_an_incremental_night_audits_the_changed_partitions_only(home_copy: Path):
@@ -59,7 +52,7 @@ def test_an_incremental_night_audits_the_changed_partitions_only(home_copy: Path
     scoped = audit_candidate(build, before, reuse=reuse)
     full = audit_candidate(build, before)
     assert not any(s.scoped for s in full.scope)
-    assert _outcome(scoped) == _outcome(full)
+    assert audit_outcome(scoped) == audit_outcome(full)
 
 
 def test_a_fault_in_the_changed_partition_is_withheld_then_audited_in_full(home_copy: Path):

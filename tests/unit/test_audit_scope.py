@@ -16,6 +16,7 @@ import pytest
 from bcd35.audit import audit_candidate
 from bcd35.audit.scope import Reuse, reusable_suites
 from bcd35.audit.suites import SuiteSpec
+from tests.support import audit_outcome
 
 ROWS = [("ham_yen", 2023, "p1", 5), ("ham_yen", 2023, "p2", 7),
         ("ham_yen", 2024, "p3", 1), ("yen_son", 2024, "p4", 2)]
@@ -54,13 +55,6 @@ def _audit(candidate: Path, published: Path, suites: list[SuiteSpec], scoped: bo
     return audit_candidate(candidate, published, suites=suites, reuse=reuse)
 
 
-def _same_outcome(a, b) -> None:
-    assert (a.success, a.failed_checks) == (b.success, b.failed_checks)
-    assert [(f.check, sorted(map(tuple, f.partitions or [])), sorted(f.rows))
-            for f in a.failures] == \
-        [(f.check, sorted(map(tuple, f.partitions or [])), sorted(f.rows)) for f in b.failures]
-
-
 @pytest.fixture
 def published(tmp_path: Path) -> Path:
     return _build(tmp_path / "published.duckdb", ROWS)
@@ -86,7 +80,7 @@ def test_a_fault_in_a_changed_partition_is_found_as_by_a_full_audit(published: P
     full = _audit(candidate, published, [POSITIVE], scoped=False)
     assert not scoped.success and scoped.scope[0].scoped and not full.scope[0].scoped
     assert [w.to_dict()["committee_code"] for w in scoped.withheld()] == ["ham_yen"]
-    _same_outcome(scoped, full)
+    assert audit_outcome(scoped) == audit_outcome(full)
 
 
 def test_a_changed_value_changes_its_partition(published: Path, tmp_path: Path):
@@ -109,7 +103,7 @@ def test_a_duplicate_across_a_changed_and_an_unchanged_partition_is_found(publis
     assert not scoped.success
     assert {(w.committee_code, w.year) for w in scoped.withheld()} == {
         ("ham_yen", 2023), ("yen_son", 2024)}, "both rows are named, as in a full audit"
-    _same_outcome(scoped, full)
+    assert audit_outcome(scoped) == audit_outcome(full)
 
 
 @pytest.mark.parametrize(("suite", "reason"), [
