@@ -117,7 +117,8 @@ class DuckDBWarehouse(Warehouse):
             # copying it does not block them, and they never see the copy)
             shutil.copyfile(self.stem(home, start.build_id), building)
         # always the same file (a full build lists nothing): dbt parses the same project
-        write_changes(changes_path(home), start.changes if start else [])
+        write_changes(changes_path(home), start.changes if start else [],
+                      narrow=bool(start and start.selection()))
         # an incremental build has the code, the reference data and so the seeds of the build
         # it copies: it loads no seed again; it rebuilds and tests what reads a changed kind
         # of raw file

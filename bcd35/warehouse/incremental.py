@@ -10,8 +10,10 @@ forced (:func:`start_from`): the engine copies the published build as the candid
 staging models (incremental in dbt, ``raw_source`` and ``retract_raw_rows`` in
 ``dbt_project/macros/raw_source.sql``) delete the rows of every raw file that is gone or was
 rewritten and read only the files that are new or rewritten (:func:`raw_changes`). Every
-model downstream of a changed kind's staging model is rebuilt from it as in a full build; the
-models that read no changed raw file keep the copied build's tables, made from the same
+model downstream of a changed kind's staging model is rebuilt from it: as in a full build, or,
+for the de-duplicated posts and shares and their facts, only for the natural keys whose
+staging rows changed (``dbt_project/macros/changed_keys.sql``, when :attr:`Start.narrow`);
+the models that read no changed raw file keep the copied build's tables, made from the same
 inputs (:func:`selection`). The result is the full build's, row for row
 (``tests/e2e/test_rebuild_equality.py``).
 """
@@ -121,13 +123,18 @@ def raw_changes(previous: Listing, current: Listing, raw_dir: Path) -> list[RawC
     return changes
 
 
-def write_changes(path: Path, changes: Sequence[RawChange]) -> Path:
-    """The change list dbt reads (``$BCD35_RAW_CHANGES``), header included when empty."""
+def write_changes(path: Path, changes: Sequence[RawChange], *, narrow: bool = False) -> Path:
+    """The change list dbt reads (``$BCD35_RAW_CHANGES``), header included when empty. A
+    ``narrow`` build (:attr:`Start.narrow`) says so in a row of its own: the models rebuilt
+    by natural key (``dbt_project/macros/changed_keys.sql``) then recompute only the keys
+    whose rows changed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(("kind", "action", "sha256", "path"))
         writer.writerows((c.kind, c.action, c.sha256, c.path) for c in changes)
+        if narrow and changes:
+            writer.writerow(("", "narrow", "", ""))
     os.replace(tmp, path)
     return path

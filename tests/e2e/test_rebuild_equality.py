@@ -14,8 +14,12 @@ partition's status only. The comparison is shown to fail on planted differences.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -29,6 +33,12 @@ from tests.support import FIXTURES, bcd35, mart_differences, published_target
 
 NEW_MEETING = "meeting_log_one_new_meeting.csv"  # Hàm Yên, 27/11/2024
 WITHDRAWN = "demo/hoi_nghi_quy4_bosung.csv"  # 8 meetings of Hàm Yên 2024's fourth quarter
+POSTS_CORRECTED = "demo/Oct-01-2024_Dec-31-2024_2387548734888177.csv"
+# the posts of March 2024 are in this export and in the Dec–Mar one, which wins without it
+POSTS_WITHDRAWN = "demo/Mar-01-2024_Jun-30-2024_2186479349134251.csv"
+SHARES_CORRECTED = "demo/chia_se_ctv_6thang_cuoi_2024.csv"
+BY_KEY = ("int_posts_deduplicated", "fct_posts", "int_collaborator_shares_deduplicated",
+          "fct_collaborator_shares")
 
 
 
@@ -97,6 +107,69 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     # equal although each build names itself: published_partitions is compared on status
     assert set(published_partitions(nightly).values()) == {("current", nightly.stem)}
     assert set(published_partitions(full).values()) == {("current", full.stem)}
+
+
+def _rewrite_csv(path: Path, delimiter: str,
+                 change: Callable[[list[list[str]]], list[list[str]]]) -> None:
+    """A clerk's corrected version of a CSV file: same header, rows changed by ``change``."""
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(change(rows))
+    path.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
+
+
+def _posts_corrected(rows: list[list[str]]) -> list[list[str]]:
+    """One post less, another with 5 more reach."""
+    header, reach = rows[0], rows[0].index("Reach")
+    rows = [header, *rows[2:]]
+    rows[1][reach] = str(int(rows[1][reach]) + 5)
+    return rows
+
+
+def _shares_corrected(rows: list[list[str]]) -> list[list[str]]:
+    """One share less, another with another reach."""
+    rows = [*rows[:4], *rows[5:]]
+    rows[2][5] = "1.234"
+    return rows
+
+
+def test_a_night_correcting_posts_and_shares_rebuilds_their_keys_only(home_copy: Path):
+    """Posts and shares are rebuilt by natural key on an incremental night
+    (dbt_project/macros/changed_keys.sql): a corrected export (a post gone, a value changed),
+    a withdrawn one (posts that were in two exports fall back to the other) and a corrected
+    share log give the full rebuild's rows in every table of staging, intermediate and
+    marts."""
+    before = published_target(home_copy)
+    inbox = home_copy / "inbox"
+    _rewrite_csv(inbox / POSTS_CORRECTED, ",", _posts_corrected)
+    _rewrite_csv(inbox / SHARES_CORRECTED, ";", _shares_corrected)
+    (inbox / POSTS_WITHDRAWN).unlink()
+
+    night = bcd35(home_copy, "run")
+    assert night.returncode == 0, night.stdout + night.stderr
+    nightly = published_target(home_copy)
+    manifest = read_manifest(nightly)
+    assert manifest["started_from"] == before.stem, "an incremental build"
+    assert manifest["rebuilt_kinds"] == ["collaborator_shares", "meta_posts"]
+    # the four models read only the rows of the keys that changed
+    results = json.loads((home_copy / "dbt" / "target" / "run_results.json").read_text())
+    compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
+                for r in results["results"] if r["unique_id"].startswith("model.")}
+    for model in BY_KEY:
+        assert "from bcd35_changes." in compiled[model], model
+    assert {"fct_posts", "fct_collaborator_shares"} <= set(mart_differences(before, nightly))
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        assert con.sql("select count(*) from information_schema.schemata "
+                       "where schema_name = 'bcd35_changes'").fetchone() == (0,), \
+            "the changed keys are not part of the build"
+
+    rebuild = bcd35(home_copy, "run", "--force")
+    assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
+    full = published_target(home_copy)
+    assert read_manifest(full)["started_from"] is None
+    for schema in ("staging", "intermediate", "marts"):
+        assert mart_differences(nightly, full, schema) == [], schema
 
 
 def _planted(build: Path, tmp_path: Path, name: str, sql: str) -> Path:

@@ -64,6 +64,13 @@ def test_the_change_list_dbt_reads(tmp_path) -> None:
                                         ["meeting_log", "retract", B, ""]]
     with write_changes(path, []).open(newline="", encoding="utf-8") as fh:
         assert list(csv.reader(fh)) == [["kind", "action", "sha256", "path"]]
+    # a narrowed build says so (dbt_project/macros/changed_keys.sql), an empty one cannot be
+    with write_changes(path, [RawChange("meeting_log", "retract", B, "")],
+                       narrow=True).open(newline="", encoding="utf-8") as fh:
+        assert list(csv.reader(fh))[1:] == [["meeting_log", "retract", B, ""],
+                                            ["", "narrow", "", ""]]
+    with write_changes(path, [], narrow=True).open(newline="", encoding="utf-8") as fh:
+        assert list(csv.reader(fh)) == [["kind", "action", "sha256", "path"]]
 
 
 def test_a_build_rebuilds_what_reads_the_changed_kinds() -> None:

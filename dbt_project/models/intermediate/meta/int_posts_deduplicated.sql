@@ -3,11 +3,23 @@
 -- line. An export whose file name gives no period loses to every dated export. The page's
 -- place on the office's list (HOME/reference/pages.csv) comes along: the KPIs leave out the
 -- posts of a page listed as not the committee's.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ record_changed_keys(ref('stg_meta__posts'), 'meta_posts', ['committee_code', 'post_id']) }}",
+        "{{ delete_changed_keys('int_posts_deduplicated', ['committee_code', 'post_id']) }}",
+    ],
+) }}
+
 with
 
 posts as (
 
+    -- an incremental night: the rows of the keys that changed only (macros/changed_keys.sql)
     select * from {{ ref('stg_meta__posts') }}
+    {{ changed_keys_only('int_posts_deduplicated', ['committee_code', 'post_id']) }}
 
 ),
 

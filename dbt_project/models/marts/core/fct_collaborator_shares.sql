@@ -1,8 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_keys('int_collaborator_shares_deduplicated', ['committee_code', 'share_id']) }}",
+) }}
+
 with
 
 shares as (
 
+    -- an incremental night: the rows of the keys that changed only (macros/changed_keys.sql)
     select * from {{ ref('int_collaborator_shares_deduplicated') }}
+    {{ changed_keys_only('int_collaborator_shares_deduplicated', ['committee_code', 'share_id']) }}
 
 ),
 

@@ -1,8 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_keys('int_posts_deduplicated', ['committee_code', 'post_id']) }}",
+) }}
+
 with
 
 posts as (
 
+    -- an incremental night: the rows of the keys that changed only (macros/changed_keys.sql)
     select * from {{ ref('int_posts_deduplicated') }}
+    {{ changed_keys_only('int_posts_deduplicated', ['committee_code', 'post_id']) }}
 
 ),
 

@@ -1,4 +1,7 @@
-{{ config(pre_hook="{{ retract_raw_rows('meta_posts') }}") }}
+{{ config(pre_hook=[
+    "{{ keep_retracted_rows('meta_posts') }}",
+    "{{ retract_raw_rows('meta_posts') }}",
+]) }}
 
 with
 

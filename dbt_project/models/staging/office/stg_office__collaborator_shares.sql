@@ -1,4 +1,7 @@
-{{ config(pre_hook="{{ retract_raw_rows('collaborator_shares') }}") }}
+{{ config(pre_hook=[
+    "{{ keep_retracted_rows('collaborator_shares') }}",
+    "{{ retract_raw_rows('collaborator_shares') }}",
+]) }}
 
 with
 
