@@ -19,8 +19,7 @@
     by an on-run-start hook and dropped by an on-run-end hook, so no build keeps it.
     Any other build (a full one, --force, a night after withheld partitions, PostgreSQL)
     computes every key, as before (into an emptied table when the candidate is a copy); both
-    give the same rows
-    (tests/e2e/test_rebuild_equality.py).
+    give the same rows (tests/e2e/test_rebuild_equality.py).
 -#}
 
 {% macro by_changed_keys() -%}
