@@ -247,14 +247,12 @@ def summary_text(year: int, committee_name: str, doc: dict, sources: list[dict],
 
 
 def write_audit_pack(directory: Path, home: Home, build: Path, year: int, committee_name: str,
-                     manifest: dict, expectations_dir: Path = EXPECTATIONS_DIR,
-                     sources: list[dict] | None = None) -> list[Path]:
-    """The audit pack of a report: ``sources`` are the files behind its committee-year (the
-    manifest's, all the build's, when None)."""
+                     manifest: dict, sources: list[dict],
+                     expectations_dir: Path = EXPECTATIONS_DIR) -> list[Path]:
+    """The audit pack of a report: ``sources`` are the files behind its committee-year."""
     directory.mkdir(parents=True, exist_ok=True)
     doc = validation_document(home, build, manifest, expectations_dir)
-    sources = sources_with_originals(
-        home, sources if sources is not None else manifest.get("sources", []))
+    sources = sources_with_originals(home, sources)
 
     def dump(obj) -> str:
         return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

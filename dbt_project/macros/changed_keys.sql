@@ -88,20 +88,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- on-run-start hook: the schema of the keys changed (one statement, before the threads) -#}
-{% macro prepare_changes() -%}
-    {%- if env_var('BCD35_RAW_CHANGES', '') -%}
-        create schema if not exists bcd35_changes
-    {%- else -%}
-        select 1 as nothing_to_prepare
-    {%- endif -%}
-{%- endmacro %}
-
-{#- on-run-end hook: the changed keys and retracted rows leave the candidate with the build -#}
-{% macro drop_changes() -%}
-    {%- if env_var('BCD35_RAW_CHANGES', '') -%}
-        drop schema if exists bcd35_changes cascade
-    {%- else -%}
-        select 1 as nothing_to_drop
-    {%- endif -%}
+{#- on-run-start and on-run-end hooks (dbt_project.yml): `sql`, which makes or drops schema
+    bcd35_changes, on a build handed a change list (DuckDB's); nothing on PostgreSQL -#}
+{% macro for_changed_keys(sql) -%}
+    {{ sql if env_var('BCD35_RAW_CHANGES', '') else 'select 1 as no_change_list' }}
 {%- endmacro %}

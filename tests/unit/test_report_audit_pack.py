@@ -50,7 +50,8 @@ def home(tmp_path) -> tuple[Home, Path, dict]:
 
 def pack(tmp_path: Path, home: Home, build: Path, manifest: dict) -> Path:
     out = tmp_path / "audit"
-    write_audit_pack(out, home, build, 2024, "Ban Chỉ đạo 35 huyện Hàm Yên", manifest)
+    write_audit_pack(out, home, build, 2024, "Ban Chỉ đạo 35 huyện Hàm Yên", manifest,
+                     manifest["sources"])
     return out
 
 
