@@ -89,7 +89,7 @@ def export_partition(build: Path, committee: str, year: int, folder: Path) -> di
 
 
 def with_originals(sources: list[dict], home: Home) -> list[dict]:
-    """The partition's source files (``ReportData.sources``), each with where its
+    """The partition's source files (``ReportData.source_files``), each with where its
     original is kept and the original's sha256 as it is now."""
     out = []
     for s in sources:
@@ -151,7 +151,7 @@ def create_release(home: Home, year: int, committee: str, *, provisional: bool, 
     staging = Path(tempfile.mkdtemp(prefix=f".r{number}.", dir=parent))
     try:
         staging.chmod(0o755)
-        sources = with_originals(data.sources, home)
+        sources = with_originals(data.source_files, home)
         restatement = None
         if previous is not None:
         
@@ -226,6 +226,6 @@ def diff(home: Home, year: int, committee: str, names: list[str]) -> dict:
     build, manifest = check_publishable(home, allow_stale=True)
     data = read_report_data(build, committee, year, manifest)
     return restatement_between(older.doc, _kpi_values(data),
-                               with_originals(data.sources, home),
+                               with_originals(data.source_files, home),
                                f"hiện tại / current ({manifest['build_id']})", _kpi_names(data),
                                home)

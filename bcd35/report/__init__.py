@@ -126,7 +126,7 @@ def write_files(directory: Path, home: Home, build: Path, data: ReportData,
     docx = directory / f"bao_cao_{year}.docx"
     write_docx(docx, data, list(zip(CHARTS, charts, strict=True)), stamp, restatement)
     audit = write_audit_pack(directory / "audit", home, build, year, data.committee.name_vi,
-                             data.manifest, data.sources)
+                             data.manifest, data.source_files)
     templates = copy_templates(directory / TEMPLATES_FOLDER)
     page = write_html(directory / PAGE_NAME, data, list(zip(CHARTS, charts, strict=True)),
                       home.root, stamp, restatement)

@@ -61,8 +61,13 @@ class ReportData:
     monthly: dict[str, list[Number | None]]  # KPI code → 12 monthly values (Jan … Dec)
     manifest: dict
     publications: list[str] = field(default_factory=list)  # bulletin titles of the year
-    # the build's source files behind this committee-year (bcd35.partitions.partition_sources)
-    sources: list[dict] = field(default_factory=list)
+    # the build's source files behind this committee-year (None: the manifest's, all of them)
+    sources: list[dict] | None = None
+
+    @property
+    def source_files(self) -> list[dict]:
+        """The source files of the report: those with rows in its committee-year."""
+        return self.sources if self.sources is not None else self.manifest.get("sources", [])
 
     def kpi(self, code: str) -> KpiRow | None:
         return next((k for k in self.kpis if k.code == code), None)

@@ -91,7 +91,7 @@ def report_json(data: ReportData) -> dict:
              "previous_year_months": r.previous_year_months}
             for r in data.kpis
         ],
-        "sources": data.sources,
+        "sources": data.source_files,
     }
 
 
@@ -265,7 +265,7 @@ def _sources_sheet(workbook: xlsxwriter.Workbook, book: _Book, data: ReportData)
     first = 2
     for col, label in enumerate(headers):
         sheet.write_string(first, col, label, book.head)
-    for i, src in enumerate(data.sources, start=1):
+    for i, src in enumerate(data.source_files, start=1):
         row = first + i
         sheet.write_number(row, 0, i, book.integer)
         sheet.write_string(row, 1, str(src.get("file", "")), book.text)
