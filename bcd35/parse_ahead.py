@@ -16,8 +16,12 @@ The build uses it only when nothing dbt parsed can differ (:func:`take`): the sa
 target and environment, the same dbt project files, the process alive and its parse
 successful. Otherwise it is stopped and the build starts ``dbt`` as always. Like the dbt
 process of a build, it dies with the run (``kill -9`` included, :mod:`bcd35.children`); a
-night whose build is skipped stops it (:func:`stop`). Under an executor each task is a process
-of its own and nothing is started.
+night whose build is skipped stops it (:func:`stop`).
+
+Under an executor each task is a process of its own: the build task starts the process itself,
+first thing (:meth:`bcd35.warehouse.base.Warehouse.build`), so that dbt starts and parses
+while the task lists the raw layer, fingerprints its inputs and copies the published build
+(docs/performance.md#fixed-cost-of-a-small-night).
 """
 
 from __future__ import annotations
@@ -77,10 +81,14 @@ def project_digest() -> str:
 
 def start(home: Home, target: str, env: Mapping[str, str], flags: Sequence[str]) -> None:
     """Start a dbt process that parses the project with ``flags`` (the command line after the
-    subcommand) in ``env``, then waits for its command. Replaces any process started before."""
+    subcommand) in ``env``, then waits for its command. A process started before for the same
+    home, target, environment and project is kept (``bcd35 run`` started it before the
+    night's tasks, and its build task asks again); any other is replaced."""
     global _warm
-    stop()
     digest = project_digest()
+    if _warm is not None and _refusal(_warm, home, target, env, digest) is None:
+        return
+    stop()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bcd35.parse_ahead", *flags], env=dict(env),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -97,7 +105,7 @@ def take(home: Home, target: str, env: Mapping[str, str]) -> subprocess.Popen | 
     warm, _warm = _warm, None
     if warm is None:
         return None
-    refused = _refusal(warm, home, target, env)
+    refused = _refusal(warm, home, target, env, project_digest())
     if refused is not None:
         log.warning("dbt parsed ahead not used (%s): dbt starts for the build", refused)
         _end(warm.proc)
@@ -107,8 +115,10 @@ def take(home: Home, target: str, env: Mapping[str, str]) -> subprocess.Popen | 
     return warm.proc
 
 
-def _refusal(warm: _Warm, home: Home, target: str, env: Mapping[str, str]) -> str | None:
-    """Why the build may not use ``warm`` (None: it may)."""
+def _refusal(warm: _Warm, home: Home, target: str, env: Mapping[str, str],
+             project: str) -> str | None:
+    """Why the build in ``env``, of the project whose digest is ``project``, may not use
+    ``warm`` (None: it may)."""
     if warm.home != home.root or warm.target != target:
         return f"started for {warm.home} ({warm.target})"
     ours, theirs = _without_task_context(warm.env), _without_task_context(env)
@@ -117,7 +127,7 @@ def _refusal(warm: _Warm, home: Home, target: str, env: Mapping[str, str]) -> st
         return f"environment changed since: {', '.join(changed)}"  # names only: keys are secret
     if warm.proc.poll() is not None:
         return f"its parse ended with exit code {warm.proc.returncode}"
-    if warm.project != project_digest():
+    if warm.project != project:
         return "the dbt project changed since its parse"
     return None
 

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from bcd35 import alerts, runs
+from bcd35 import alerts, parse_ahead, runs
 from bcd35.audit import AuditResult, CheckFailure
 from bcd35.audit.scope import FULL, Reuse, reusable_suites
 from bcd35.audit.tables import HOME_REFERENCE_CHECK, HOME_REFERENCE_SUITE, check_rows, file_rows
@@ -169,6 +169,16 @@ class Warehouse(ABC):
         """A candidate of the home's current inputs; its build id. :class:`NothingChanged`
         when the published build was made from the same inputs (unless forced)."""
         committee = committee_code()
+        # what the build can start before its inputs are known (DuckDB: dbt starts and
+        # parses the project) runs beside the listing, the fingerprint and the copy below;
+        # `bcd35 run` started it before the night's tasks, and it is kept
+        self.prepare_build(home, committee)
+        try:
+            return self._build(home, run_id, committee)
+        finally:
+            parse_ahead.stop()  # not taken: nothing changed, or the build failed before dbt
+
+    def _build(self, home: Home, run_id: str, committee: str) -> str:
         with runs.stage(home, run_id, "build", failed_status="build_failed"):
             migrate_raw_schemas(home)  # the ingest did it; a build run alone may not have
             listing = raw_listing(home.raw)

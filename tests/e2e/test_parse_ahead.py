@@ -19,6 +19,7 @@ from bcd35.fingerprint import DBT_INPUTS
 from bcd35.lock import writer_lock
 from bcd35.warehouse.dbt import dbt_flags, start_parse_ahead
 from bcd35.warehouse.duckdb import DuckDBWarehouse
+from bcd35.warehouse.errors import NothingChanged
 from tests.support import bcd35, published_target, table_hashes
 
 COMMITTEE = "ham_yen"
@@ -126,6 +127,39 @@ def test_only_the_writer_lock_holder_parses_ahead_and_stop_ends_it(home: Home):
     assert parse_ahead._warm is None and _stopped(proc)
     start_parse_ahead(home, _env(home), "duckdb")  # the lock released: nothing again
     assert parse_ahead._warm is None
+
+
+def test_a_build_task_of_its_own_starts_dbt_first_and_stops_it_when_nothing_changed(
+        home_copy: Path, monkeypatch, caplog):
+    """Under an executor (no `bcd35 run` to start it ahead), the build task starts the dbt
+    process itself before it lists and fingerprints its inputs, and builds in it; a task that
+    finds nothing changed stops it. A second start for the same build keeps the first."""
+    caplog.set_level(logging.INFO, logger="bcd35.parse_ahead")
+    home = resolve_home(home_copy)
+    warehouse = DuckDBWarehouse()
+    started = []
+    start = parse_ahead.start
+
+    def recorded(*args, **kwargs):
+        start(*args, **kwargs)
+        started.append(parse_ahead._warm.proc)
+
+    monkeypatch.setattr(parse_ahead, "start", recorded)
+    monkeypatch.setenv("BCD35_FORCE_BUILD", "1")
+    with writer_lock(home, "test: a build task"):
+        warehouse.prepare_build(home, COMMITTEE)  # as `bcd35 run` does before the tasks
+        warehouse.build(home, "forced_run")
+    assert len(started) == 2 and started[0] is started[1]  # kept, not started again
+    assert "the build runs in the process that parsed the project ahead" in caplog.text
+    parse, build = _invocations(home.dbt / "logs" / "dbt.log")[-2:]
+    assert "Command `cli parse` succeeded" in parse
+    assert "Command `cli build` succeeded" in build
+
+    monkeypatch.setenv("BCD35_FORCE_BUILD", "0")
+    with writer_lock(home, "test: a build task"), pytest.raises(NothingChanged):
+        warehouse.build(home, "nothing_new")
+    assert len(started) == 3 and started[2] is not started[1]
+    assert parse_ahead._warm is None and _stopped(started[2])
 
 
 def _task_context_names(text: str) -> list[str]:
