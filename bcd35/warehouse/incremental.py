@@ -11,8 +11,9 @@ staging models (incremental in dbt, ``raw_source`` and ``retract_raw_rows`` in
 ``dbt_project/macros/raw_source.sql``) delete the rows of every raw file that is gone or was
 rewritten and read only the files that are new or rewritten (:func:`raw_changes`). Every
 model downstream of a changed kind's staging model is rebuilt from it: as in a full build, or,
-for the de-duplicated posts and shares and their facts, only for the natural keys whose
-staging rows changed (``dbt_project/macros/changed_keys.sql``, when :attr:`Start.narrow`);
+for the de-duplicated posts, shares and meetings and their facts, only for the natural keys
+whose staging rows changed (``dbt_project/macros/changed_keys.sql``, when
+:attr:`Start.narrow`);
 the models that read no changed raw file keep the copied build's tables, made from the same
 inputs (:func:`selection`). The result is the full build's, row for row
 (``tests/e2e/test_rebuild_equality.py``).

@@ -2,7 +2,8 @@
     Models rebuilt by natural key on an incremental night (docs/development.md#incremental-builds).
 
     A de-duplicated model keeps one row per natural key, computed from the staging rows of
-    that key only; its fact adds columns row by row. So on a narrowed incremental night (the
+    that key only; its fact adds columns row by row (the posts, the shares and the meetings,
+    whose key is the surrogate meeting_id). So on a narrowed incremental night (the
     candidate is a copy of the published build, $BCD35_RAW_CHANGES lists the raw files that
     changed, and the change list says `narrow`) both need to recompute only the keys whose
     staging rows changed:
@@ -48,15 +49,18 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- pre-hook of a de-duplicated model: the keys of its staging rows added or retracted -#}
-{% macro record_changed_keys(staging, table_name, key) -%}
+{#- pre-hook of a de-duplicated model: the keys of its staging rows added or retracted.
+    `staging_key`: for a key that is no staging column (meeting_id, a surrogate of five),
+    the expression that computes it from a staging row -#}
+{% macro record_changed_keys(staging, table_name, key, staging_key=none) -%}
+    {%- set keys = (staging_key ~ ' as ' ~ key[0]) if staging_key else key | join(', ') -%}
     {%- if by_changed_keys() -%}
         create or replace table {{ changes_relation(this.identifier) }} as
-        select distinct {{ key | join(', ') }}
+        select distinct {{ keys }}
         from {{ staging }}
         where source_file_sha256 in ({{ raw_changes_query(table_name, 'add', 'sha256') }})
         union
-        select distinct {{ key | join(', ') }}
+        select distinct {{ keys }}
         from {{ changes_relation(staging.identifier) }}
     {%- else -%}
         select 1 as no_key_changed
@@ -79,10 +83,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- a filter in a model's body: `select * from {{ relation }} {{ changed_keys_only(...) }}` -#}
-{% macro changed_keys_only(keys_of, key) -%}
+{#- a filter in a model's body: `select * from {{ relation }} {{ changed_keys_only(...) }}`
+    (`staging_key` as in record_changed_keys, on a staging relation) -#}
+{% macro changed_keys_only(keys_of, key, staging_key=none) -%}
     {%- if by_changed_keys() -%}
-        where ({{ key | join(', ') }}) in (
+        where ({{ staging_key or key | join(', ') }}) in (
             select ({{ key | join(', ') }}) from {{ changes_relation(keys_of) }}
         )
     {%- endif -%}

@@ -4,12 +4,13 @@ Through the real CLI on a copy of the demo home (Hàm Yên, 2023 and 2024): one 
 Hàm Yên 2024 is dropped in and the night publishes; a second night supersedes that file (same
 path, new bytes) and withdraws another (deleted from the inbox). Both nights start from the
 published build and replace only the raw files that changed (``started_from`` in the
-manifest, ``bcd35.warehouse.incremental``); then ``bcd35 run --force`` rebuilds the same home
-from scratch (docs/operator.md, ``--force``). Every table of schemas staging and marts must be
-the same in both published builds, compared by an order-independent hash of its rows
-(``tests.support.table_hashes``); ``marts.published_partitions`` names the build each
-partition comes from, per build by design (docs/operator.md#checks), so it is compared on each
-partition's status only. The comparison is shown to fail on planted differences.
+manifest, ``bcd35.warehouse.incremental``), the meetings by key; then ``bcd35 run --force``
+rebuilds the same home from scratch (docs/operator.md, ``--force``). Every table of schemas
+staging, intermediate and marts must be the same in both published builds, compared by an
+order-independent hash of its rows (``tests.support.table_hashes``);
+``marts.published_partitions`` names the build each partition comes from, per build by design
+(docs/operator.md#checks), so it is compared on each partition's status only. The comparison
+is shown to fail on planted differences.
 """
 
 from __future__ import annotations
@@ -39,6 +40,17 @@ POSTS_WITHDRAWN = "demo/Mar-01-2024_Jun-30-2024_2186479349134251.csv"
 SHARES_CORRECTED = "demo/chia_se_ctv_6thang_cuoi_2024.csv"
 BY_KEY = ("int_posts_deduplicated", "fct_posts", "int_collaborator_shares_deduplicated",
           "fct_collaborator_shares")
+MEETINGS_BY_KEY = ("int_meetings_deduplicated", "fct_meetings")
+
+
+def read_changed_keys_only(home: Path, models: tuple[str, ...]) -> None:
+    """The last build's ``models`` read only the rows of the keys that changed
+    (dbt_project/macros/changed_keys.sql), as their compiled SQL shows."""
+    results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
+    compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
+                for r in results["results"] if r["unique_id"].startswith("model.")}
+    for model in models:
+        assert "from bcd35_changes." in compiled[model], model
 
 
 
@@ -76,6 +88,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert read_manifest(nightly)["started_from"] == before.stem, "an incremental build"
     # that rebuilt only what reads meeting logs (the other kinds' tables are the copy's)
     assert read_manifest(nightly)["rebuilt_kinds"] == ["meeting_log"]
+    read_changed_keys_only(home_copy, MEETINGS_BY_KEY)
     # the night did touch exactly one partition, and the comparison sees what it changed
     assert changed_partitions(before, nightly) == {("ham_yen", 2024)}
     assert {"fct_meetings", "mart_kpi_annual"} <= set(mart_differences(before, nightly))
@@ -89,6 +102,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     corrected = published_target(home_copy)
     assert read_manifest(corrected)["started_from"] == nightly.stem
     assert read_manifest(corrected)["rebuilt_kinds"] == ["meeting_log"]
+    read_changed_keys_only(home_copy, MEETINGS_BY_KEY)
     with duckdb.connect(str(corrected), read_only=True) as con:
         assert con.sql("select n_attendees from marts.fct_meetings "
                        "where meeting_date = '2024-11-27'").fetchall() == [(74,)]
@@ -104,6 +118,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert read_manifest(full)["started_from"] is None, "--force builds in full"
     assert mart_differences(nightly, full) == []
     assert mart_differences(nightly, full, "staging") == []
+    assert mart_differences(nightly, full, "intermediate") == []
     # equal although each build names itself: published_partitions is compared on status
     assert set(published_partitions(nightly).values()) == {("current", nightly.stem)}
     assert set(published_partitions(full).values()) == {("current", full.stem)}
@@ -152,12 +167,7 @@ def test_a_night_correcting_posts_and_shares_rebuilds_their_keys_only(home_copy:
     manifest = read_manifest(nightly)
     assert manifest["started_from"] == before.stem, "an incremental build"
     assert manifest["rebuilt_kinds"] == ["collaborator_shares", "meta_posts"]
-    # the four models read only the rows of the keys that changed
-    results = json.loads((home_copy / "dbt" / "target" / "run_results.json").read_text())
-    compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or ""
-                for r in results["results"] if r["unique_id"].startswith("model.")}
-    for model in BY_KEY:
-        assert "from bcd35_changes." in compiled[model], model
+    read_changed_keys_only(home_copy, BY_KEY)
     assert {"fct_posts", "fct_collaborator_shares"} <= set(mart_differences(before, nightly))
     with duckdb.connect(str(nightly), read_only=True) as con:
         assert con.sql("select count(*) from information_schema.schemata "

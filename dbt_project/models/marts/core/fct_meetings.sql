@@ -1,8 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_keys('int_meetings_deduplicated', ['meeting_id']) }}",
+) }}
+
 with
 
 meetings as (
 
+    -- an incremental night: the rows of the keys that changed only (macros/changed_keys.sql)
     select * from {{ ref('int_meetings_deduplicated') }}
+    {{ changed_keys_only('int_meetings_deduplicated', ['meeting_id']) }}
 
 ),
 

@@ -1,4 +1,7 @@
-{{ config(pre_hook="{{ retract_raw_rows('meeting_log') }}") }}
+{{ config(pre_hook=[
+    "{{ keep_retracted_rows('meeting_log') }}",
+    "{{ retract_raw_rows('meeting_log') }}",
+]) }}
 
 with
 
