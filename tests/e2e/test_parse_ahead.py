@@ -162,6 +162,23 @@ def test_a_build_task_of_its_own_starts_dbt_first_and_stops_it_when_nothing_chan
     assert parse_ahead._warm is None and _stopped(started[2])
 
 
+def test_a_head_start_that_fails_leaves_the_build_to_say_why(home_copy: Path, monkeypatch,
+                                                              caplog):
+    """The head start is only that: when it fails, the build goes on as without it (here it
+    finds nothing changed) and the task's log keeps the reason."""
+    caplog.set_level(logging.WARNING, logger="bcd35.warehouse.base")
+
+    def fails(self, home, committee):
+        raise OSError("planted: the head start cannot write dbt's inputs")
+
+    monkeypatch.setattr(DuckDBWarehouse, "prepare_build", fails)
+    home = resolve_home(home_copy)
+    with writer_lock(home, "test: a build task"), pytest.raises(NothingChanged):
+        DuckDBWarehouse().build(home, "nothing_new")
+    assert "nothing started ahead of the build" in caplog.text
+    assert "planted: the head start cannot write" in caplog.text
+
+
 def _task_context_names(text: str) -> list[str]:
     return re.findall(r"\b(?:AIRFLOW_CTX_\w*|__AIRFLOW_\w*)", text)
 
