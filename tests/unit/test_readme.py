@@ -223,6 +223,8 @@ RUN_BY: dict[str, By] = {
                                 "make test runs `$(MAKE) test-distributed`"),
     # --- development ----------------------------------------------------------------------
     "make lint": By(_ci("Makefile:lint"), "make test depends on lint"),
+    "make setup": By(_ci("Makefile:lint", "Makefile:setup"),
+                     "make test depends on lint, which depends on setup"),
     "uv run pytest tests/unit -q": By(
         _ci(), "make test runs pytest over every folder but tests/distributed"),
     "uv run pytest tests/dags -q": By(
