@@ -43,7 +43,7 @@ BY_KEY = ("int_posts_deduplicated", "fct_posts", "int_collaborator_shares_dedupl
 MEETINGS_BY_KEY = ("int_meetings_deduplicated", "fct_meetings")
 
 
-def read_changed_keys_only(home: Path, models: tuple[str, ...]) -> None:
+def assert_rebuilt_by_key(home: Path, models: tuple[str, ...]) -> None:
     """The last build's ``models`` read only the rows of the keys that changed
     (dbt_project/macros/changed_keys.sql), as their compiled SQL shows."""
     results = json.loads((home / "dbt" / "target" / "run_results.json").read_text())
@@ -88,7 +88,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     assert read_manifest(nightly)["started_from"] == before.stem, "an incremental build"
     # that rebuilt only what reads meeting logs (the other kinds' tables are the copy's)
     assert read_manifest(nightly)["rebuilt_kinds"] == ["meeting_log"]
-    read_changed_keys_only(home_copy, MEETINGS_BY_KEY)
+    assert_rebuilt_by_key(home_copy, MEETINGS_BY_KEY)
     # the night did touch exactly one partition, and the comparison sees what it changed
     assert changed_partitions(before, nightly) == {("ham_yen", 2024)}
     assert {"fct_meetings", "mart_kpi_annual"} <= set(mart_differences(before, nightly))
@@ -102,7 +102,7 @@ def test_a_night_touching_one_partition_equals_a_full_rebuild(home_copy: Path):
     corrected = published_target(home_copy)
     assert read_manifest(corrected)["started_from"] == nightly.stem
     assert read_manifest(corrected)["rebuilt_kinds"] == ["meeting_log"]
-    read_changed_keys_only(home_copy, MEETINGS_BY_KEY)
+    assert_rebuilt_by_key(home_copy, MEETINGS_BY_KEY)
     with duckdb.connect(str(corrected), read_only=True) as con:
         assert con.sql("select n_attendees from marts.fct_meetings "
                        "where meeting_date = '2024-11-27'").fetchall() == [(74,)]
@@ -167,7 +167,7 @@ def test_a_night_correcting_posts_and_shares_rebuilds_their_keys_only(home_copy:
     manifest = read_manifest(nightly)
     assert manifest["started_from"] == before.stem, "an incremental build"
     assert manifest["rebuilt_kinds"] == ["collaborator_shares", "meta_posts"]
-    read_changed_keys_only(home_copy, BY_KEY)
+    assert_rebuilt_by_key(home_copy, BY_KEY)
     assert {"fct_posts", "fct_collaborator_shares"} <= set(mart_differences(before, nightly))
     with duckdb.connect(str(nightly), read_only=True) as con:
         assert con.sql("select count(*) from information_schema.schemata "
