@@ -10,6 +10,7 @@ nothing).
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bcd35 import preload
+from bcd35.audit import gx
 
 
 @pytest.fixture
@@ -25,7 +27,8 @@ def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A module that records the thread importing it."""
     name = "bcd35_preload_stand_in"
     (tmp_path / f"{name}.py").write_text(
-        "import threading\nIMPORTED_BY = threading.current_thread().name\n")
+        "import threading\nIMPORTED_BY = threading.current_thread().name\nLOADED_BY = []\n"
+        "def load():\n    LOADED_BY.append(threading.current_thread().name)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(preload, "MODULES", (name,))
     monkeypatch.setattr(preload, "_enabled", False)
@@ -55,3 +58,24 @@ def test_a_module_that_fails_to_import_is_left_to_its_stage(stand_in: str):
     # in this thread, so that an exception would reach the test (a thread's would not)
     preload._import(("bcd35_no_such_module", stand_in))  # does not raise
     assert stand_in not in sys.modules  # it stops at the first failure
+
+
+def test_an_entry_with_a_function_imports_the_module_and_calls_it(stand_in: str):
+    # how the audit's Great Expectations is preloaded (bcd35.audit.gx.import_gx)
+    preload.enable()
+    preload.MODULES = (f"{stand_in}:load",)  # the fixture's monkeypatch restores it
+    with preload.while_waiting():
+        _wait_on_a_child()
+    assert sys.modules[stand_in].LOADED_BY == ["bcd35-preload"]
+
+
+def test_planted_fault_an_entry_without_its_function_calls_nothing(stand_in: str):
+    preload.enable()
+    with preload.while_waiting():  # MODULES: the module alone
+        _wait_on_a_child()
+    assert sys.modules[stand_in].LOADED_BY == []
+
+
+def test_the_audits_entry_names_what_the_audit_calls():
+    name, _, function = preload.MODULES[0].partition(":")
+    assert getattr(importlib.import_module(name), function) is gx.import_gx
