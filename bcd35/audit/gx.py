@@ -26,7 +26,10 @@ def defer_unused_imports(names: tuple[str, ...] = DEFERRED_IMPORTS) -> None:
     for name in names:
         if name in sys.modules:
             continue
-        spec = importlib.util.find_spec(name)  # imports the parent package (scipy: 4 ms)
+        try:
+            spec = importlib.util.find_spec(name)  # imports the parent package (scipy: 4 ms)
+        except ImportError:  # no parent package: nothing of it to defer
+            continue
         if spec is None or spec.loader is None:
             continue
         spec.loader = importlib.util.LazyLoader(spec.loader)

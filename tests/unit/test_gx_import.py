@@ -29,8 +29,7 @@ print(json.dumps({{"gx_user": {GX_USER!r} in sys.modules,
 
 def _after(code: str) -> dict:
     proc = subprocess.run([sys.executable, "-c", "import sys\n" + code + REPORT],
-                          capture_output=True,
-                          text=True, check=True)
+                          capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.splitlines()[-1])
 
 
@@ -62,3 +61,13 @@ def test_a_module_imported_already_is_left_as_it_is():
         "from bcd35.audit.gx import import_gx\nimport_gx()\n"
         "assert sys.modules['scipy.stats'] is before\n")
     assert seen == {"gx_user": True, "stats_ran": True}
+
+
+def test_a_module_that_cannot_be_found_is_left_alone():
+    # a package that is not installed (or a module it does not have) defers nothing
+    seen = _after(
+        "from bcd35.audit.gx import defer_unused_imports\n"
+        "defer_unused_imports(('bcd35_no_such_package.stats', 'json.no_such_module'))\n"
+        "assert 'bcd35_no_such_package.stats' not in sys.modules\n"
+        "assert 'json.no_such_module' not in sys.modules\n")
+    assert seen == {"gx_user": False, "stats_ran": False}
