@@ -20,6 +20,9 @@ GX_USER = "great_expectations.expectations.core.expect_column_kl_divergence_to_b
 #: A module of ``scipy.stats`` that only its body imports.
 STATS_BODY = "scipy.stats._stats_py"
 
+#: How the audit imports Great Expectations.
+AUDIT_IMPORT = "from bcd35.audit.gx import import_gx\nimport_gx()\n"
+
 REPORT = f"""
 import json, sys
 print(json.dumps({{"gx_user": {GX_USER!r} in sys.modules,
@@ -35,7 +38,7 @@ def _after(code: str) -> dict:
 
 def test_the_audits_import_of_gx_leaves_scipy_stats_unrun():
     assert "scipy.stats" in DEFERRED_IMPORTS
-    seen = _after("from bcd35.audit.gx import import_gx\nimport_gx()\n")
+    seen = _after(AUDIT_IMPORT)
     assert seen == {"gx_user": True, "stats_ran": False}
 
 
@@ -46,7 +49,7 @@ def test_planted_fault_gx_imported_the_plain_way_runs_scipy_stats():
 
 def test_a_deferred_module_runs_whole_on_its_first_use():
     seen = _after(
-        "from bcd35.audit.gx import import_gx\nimport_gx()\n"
+        AUDIT_IMPORT +
         "import scipy.stats\nfrom scipy import stats\n"
         "assert stats is scipy.stats is sys.modules['scipy.stats']\n"
         "assert stats.norm.cdf(0.0) == 0.5, stats.norm.cdf(0.0)\n")
@@ -57,8 +60,8 @@ def test_a_module_imported_already_is_left_as_it_is():
     # the process imported scipy.stats itself before the audit: nothing to defer, nothing
     # replaced
     seen = _after(
-        "import scipy.stats\nbefore = sys.modules['scipy.stats']\n"
-        "from bcd35.audit.gx import import_gx\nimport_gx()\n"
+        "import scipy.stats\nbefore = sys.modules['scipy.stats']\n" +
+        AUDIT_IMPORT +
         "assert sys.modules['scipy.stats'] is before\n")
     assert seen == {"gx_user": True, "stats_ran": True}
 
