@@ -74,10 +74,12 @@ def _login(browser, url: str, home: Path) -> None:
     browser.find_element(By.ID, "username").send_keys("vanthu")
     browser.find_element(By.ID, "password").send_keys("wrong")
     browser.find_element(By.ID, "login").click()
-    assert "Sai tên đăng nhập" in browser.find_element(By.ID, "login-error").text
+    assert "Sai tên đăng nhập" in _element(browser, By.ID, "login-error").text
     browser.find_element(By.ID, "username").send_keys("vanthu")
     browser.find_element(By.ID, "password").send_keys(password)
-    browser.find_element(By.ID, "login").click()
+    button = browser.find_element(By.ID, "login")
+    button.click()
+    _replaced(browser, button)  # the login page is gone: its answer has loaded
     assert browser.current_url.rstrip("/") == url
 
 
@@ -104,16 +106,22 @@ def _replaced(browser, element, timeout: float = 60) -> None:
     WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(element))
 
 
+def _element(browser, by: str, value: str, timeout: float = 60):
+    """The element, once the page the form was posted to shows it (polling, bounded: on a
+    loaded machine the response arrives after the click returns)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout).until(
+        expected_conditions.presence_of_element_located((by, value)))
+
+
 def _article(browser, name: str, timeout: float = 60):
     """The file's card, once the page the form was posted to shows it (polling, bounded: on
     a loaded machine the response arrives after the click returns)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    selector = (By.CSS_SELECTOR, f'article[data-name="{name}"]')
-    return WebDriverWait(browser, timeout).until(
-        expected_conditions.presence_of_element_located(selector))
+    return _element(browser, By.CSS_SELECTOR, f'article[data-name="{name}"]', timeout)
 
 
 def test_refused_without_login(server):
