@@ -4,7 +4,7 @@ A file is loaded whole or not at all. Files already loaded (same bytes) are skip
 quarantined before are looked at again (see :mod:`bcd35.ingest.registry`) and load once they
 pass, which changes nothing while they still fail. The inbox is the truth: after the pass, a
 loaded file whose bytes are no longer in the inbox is superseded (new bytes that load are at its
-path) or withdrawn (nothing is), and its raw files leave the raw layer; see :func:`_retract`.
+path) or withdrawn (nothing is), and its rows leave the raw layer; see :func:`_retract`.
 The inbox is only read: nothing in it is ever modified, moved or deleted. Only regular files are
 read: symbolic links, FIFOs and devices are reported as skipped and never opened; names are
 metadata only (:mod:`bcd35.ingest.names`).
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bcd35.children import worker_start
 from bcd35.config import Home, committee_of, known_committees, page_timezone
@@ -41,7 +42,6 @@ from bcd35.ingest.columnar import (
 from bcd35.ingest.detect import find_header, is_known_header, no_kind_error
 from bcd35.ingest.duplicates import mark_duplicates
 from bcd35.ingest.errors import CellError, FileRejected
-from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.names import display_name, display_path
 from bcd35.ingest.originals import (
     keep_large_original,
@@ -52,20 +52,22 @@ from bcd35.ingest.originals import (
 )
 from bcd35.ingest.quarantine import QuarantineReport, remove_reports, write_report
 from bcd35.ingest.raw import (
-    EMPTY_FILE,
     Provenance,
+    RawPacks,
     RawRows,
     ensure_raw_schemas,
     migrate_raw_schemas,
-    raw_path,
+    raw_table,
     staging_dir,
-    write_raw,
 )
 from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.release_index import final_release_sources
 from bcd35.settings import settings
 from bcd35.vietnamese import utc_naive
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
 
@@ -264,35 +266,20 @@ def _reason(errors: Sequence[CellError]) -> str:
     return f"{prefix}{first.reason_vi} / {first.reason_en}{more}"
 
 
-def _stage(home: Home, analysis: Analysis, prov: Provenance,
-           tag: str) -> tuple[tuple[str, str], ...]:
-    """Write the raw files of an accepted file into the staging folder: ``(kind, path)``.
+def _stage(analysis: Analysis, prov: Provenance) -> tuple[tuple[str, pa.Table], ...]:
+    """The raw rows of an accepted file, per kind: ``(kind, table)``.
 
-    They become part of the raw layer only when :func:`_publish_staged` moves them in, in the
-    order the registry records the files.
+    They reach the raw layer when the batch that registers the file writes its packs
+    (:class:`_Batch`), in the order the registry records the files.
     """
     by_kind: dict[str, list[ParsedSheet]] = {}
     for sheet in analysis.parsed:
         by_kind.setdefault(sheet.kind.name, []).append(sheet)
-    staged = []
-    for name, sheets in by_kind.items():
-        parts = [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets]
-        path = staging_dir(home) / f"{prov.file_sha256}.{prov.ingest_seq}.{tag}.{name}.parquet"
-        write_raw(home, sheets[0].kind, parts, prov, path=path)
-        staged.append((name, str(path)))
-    return tuple(staged)
-
-
-def _publish_staged(home: Home, sha: str, staged: Sequence[tuple[str, str]]) -> None:
-    for name, path in staged:
-        target = raw_path(home, KINDS[name], sha)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-
-
-def _discard_staged(staged: Sequence[tuple[str, str]]) -> None:
-    for _, path in staged:
-        Path(path).unlink(missing_ok=True)
+    return tuple(
+        (name, raw_table(sheets[0].kind,
+                         [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets],
+                         prov))
+        for name, sheets in by_kind.items())
 
 
 @dataclass(frozen=True)
@@ -301,6 +288,7 @@ class _Job:
     conn: sqlite3.Connection
     now: datetime
     reader: _Reader  # also holds the committees and the files loaded before this run
+    packs: RawPacks
     run_id: str | None = None
 
 
@@ -325,7 +313,8 @@ def _accept(job: _Job, record: registry.RegisteredFile, read: _Read,
     if read.seq != record.ingest_seq:  # staged under another number: cannot happen
         raise RuntimeError(f"{rel}: staged as ingest_seq {read.seq}, registered as "
                            f"{record.ingest_seq}")
-    _publish_staged(job.home, record.sha256, read.staged)
+    for name, table in read.staged:
+        job.packs.add(name, record.sha256, table)
     kinds, rows = tuple(name for name, _ in read.staged), read.rows
     loaded = replace(record, kinds=kinds, status=registry.LOADED, rows=rows, error_count=0,
                      report_path=None, reason=None, data_rows=rows, rejected_rows=0)
@@ -415,8 +404,8 @@ class _Read:
     analysis: Analysis | None = None  # None when the bytes were loaded before (or unreadable)
     unreadable: str | None = None
     seconds: float = 0.0  # spent reading, hashing and analysing
-    seq: int = 0  # the ingest_seq its raw files were staged under
-    staged: tuple[tuple[str, str], ...] = ()  # (kind, staged raw file) of an accepted file
+    seq: int = 0  # the ingest_seq its raw rows were made under
+    staged: tuple[tuple[str, pa.Table], ...] = ()  # (kind, raw rows) of an accepted file
     rows: int = 0  # rows staged
 
 
@@ -425,7 +414,6 @@ class _Task:
     path: Path
     rel: str  # relative to the inbox
     seq: int  # allocated for it, used if its bytes are new
-    tag: int  # its position in the run: staged file names are unique per task
 
 
 @dataclass(frozen=True)
@@ -474,7 +462,7 @@ class _Reader:
             return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq)
         prov = Provenance(committee_of(task.rel, self.committee, self.known), sha, self.now,
                           seq)
-        staged = _stage(self.home, analysis, prov, str(task.tag))
+        staged = _stage(analysis, prov)
         rows = sum(len(sheet.row_numbers) for sheet in analysis.parsed)
         return _Read(stat, sha, size, analysis=_summary(analysis), seq=seq, staged=staged,
                      rows=rows)
@@ -596,12 +584,11 @@ def _ingest_read(job: _Job, task: _Task, read: _Read, result: IngestResult) -> N
         _reinstate(job, known, rel, read, result)
         return
     if known is not None and (known.status == registry.LOADED or read.large):
-        _discard_staged(read.staged)  # the same bytes twice in one run: loaded once
+        # the same bytes twice in one run: loaded once (these rows are not used)
         _skip_known(job, known, rel, result)
         return
     if known is not None:
         if read.staged and read.seq != known.ingest_seq:  # quarantined earlier in this run
-            _discard_staged(read.staged)
             read = job.reader(replace(task, seq=known.ingest_seq))
         _retry(job, known, rel, read, result)
         return
@@ -620,13 +607,17 @@ def _refuse_entries(entries: Sequence[Path], inbox: Path, result: IngestResult) 
 class _Batch:
     """Commit the registry every ``files`` files or ``seconds`` seconds, the data synced first.
 
-    Originals and raw files are written without an fsync each; before their registry rows
-    are committed, one ``os.sync()`` makes them durable. A crash loses at most the rows of
-    the open batch: those files are read again on the next run (by content, nothing doubles).
+    Originals are written without an fsync each; the raw rows of the batch's files are
+    written as one pack per kind when the batch ends. Before their registry rows are
+    committed, one ``os.sync()`` makes both durable. A crash loses at most the rows of the
+    open batch: those files are read again on the next run (by content, nothing doubles), and
+    their packs, if written, hold no file in effect, so the next run removes them
+    (:meth:`RawPacks.retain`).
     """
 
-    def __init__(self, conn: sqlite3.Connection, files: int = 500, seconds: float = 10.0):
-        self.conn, self.files, self.seconds = conn, files, seconds
+    def __init__(self, conn: sqlite3.Connection, packs: RawPacks, files: int = 500,
+                 seconds: float = 10.0):
+        self.conn, self.packs, self.files, self.seconds = conn, packs, files, seconds
         self.pending, self.started = 0, time.monotonic()
 
     def done_one(self) -> None:
@@ -635,23 +626,12 @@ class _Batch:
             self.commit()
 
     def commit(self) -> None:
+        self.packs.flush()
         if self.conn.in_transaction:
             failpoint("ingest:before_commit")
             os.sync()
             self.conn.commit()
         self.pending, self.started = 0, time.monotonic()
-
-
-def _drop_orphan_raw(home: Home, loaded: frozenset[str]) -> list[Path]:
-    """Raw files of no loaded file (a run killed before its batch was committed): removed.
-
-    The raw layer is derived data: such a file's source is read again from the inbox.
-    """
-    orphans = [path for path in home.raw.glob("*/*.parquet")
-               if path.name != EMPTY_FILE and path.stem not in loaded]
-    for path in orphans:
-        path.unlink(missing_ok=True)
-    return orphans
 
 
 WITHDRAWAL_GUARD = 0.10  # a night withdrawing more than this share of the loaded files stops
@@ -743,13 +723,6 @@ def _retract(job: _Job, presence: _Presence, before: int, accept_withdrawals: bo
     return [f.sha256 for f, _ in supersede] + [f.sha256 for f in withdraw]
 
 
-def _drop_raw(home: Home, shas: Sequence[str]) -> None:
-    """Remove the raw files of retracted files (derived data: the originals are kept)."""
-    for sha in shas:
-        for path in home.raw.glob(f"*/{sha}.parquet"):
-            path.unlink(missing_ok=True)
-
-
 def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
                  run_id: str | None = None, accept_withdrawals: bool = False) -> IngestResult:
     """Ingest every new file of ``home.inbox``; see the module docstring."""
@@ -759,23 +732,24 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
     result = IngestResult()
     with registry.opened(home) as conn:
         loaded = registry.loaded_shas(conn)
-        _drop_orphan_raw(home, loaded)
+        packs = RawPacks(home)
+        packs.retain(loaded)  # the packs of a run stopped before it committed them
         migrate_raw_schemas(home)  # after an upgrade that changed a raw column: once
-        shutil.rmtree(staging_dir(home), ignore_errors=True)  # left by a killed run
+        shutil.rmtree(staging_dir(home), ignore_errors=True)  # left by an older version
         known = known_committees(home)
         reader = _Reader(home, moment, committee, known, loaded,
                          registry.quarantined_seqs(conn))
-        job = _Job(home, conn, moment, reader, run_id)
+        job = _Job(home, conn, moment, reader, packs, run_id)
         presence = _Presence()
         files, refused = _walk(home.inbox)
         stats = registry.file_stats(conn)
         rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]
         unchanged = [_known_unchanged(job, rel, path, stats)
                      for rel, path in zip(rels, files, strict=True)]
-        tasks = [_Task(path, rel, registry.allocate_ingest_seq(conn, "", moment), tag)
-                 for tag, (path, rel, sha) in enumerate(zip(files, rels, unchanged, strict=True))
+        tasks = [_Task(path, rel, registry.allocate_ingest_seq(conn, "", moment))
+                 for path, rel, sha in zip(files, rels, unchanged, strict=True)
                  if sha is None]
-        batch, pending = _Batch(conn), iter(tasks)
+        batch, pending = _Batch(conn, packs), iter(tasks)
         with _reading(reader, tasks) as reads:
             for rel, sha in zip(rels, unchanged, strict=True):
                 if sha is not None:
@@ -794,8 +768,8 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
             presence.unknown.add(display_path(path.relative_to(home.inbox).as_posix()))
         retracted = _retract(job, presence, len(loaded), accept_withdrawals, result)
         batch.commit()
-        _drop_raw(home, retracted)
-        shutil.rmtree(staging_dir(home), ignore_errors=True)
+        if retracted:  # their rows leave the raw layer (derived data: the originals stay)
+            packs.retain(registry.loaded_shas(conn))
         _refuse_entries(refused, home.inbox, result)
         registry.record_skipped(conn, [(f.original_path, f.reason or "") for f in result.skipped
                                        if not f.sha256], moment)

@@ -1,8 +1,14 @@
-"""The raw layer: one Parquet file per accepted source file and kind, in the exact contract schema.
+"""The raw layer: packs of accepted source files' rows, per kind, in the exact contract schema.
 
-``HOME/raw/<kind>/<sha256>.parquet`` holds every row of the file (all sheets of that kind) with
-the provenance columns of ``kinds.PROVENANCE``; ``HOME/raw/<kind>/_empty.parquet`` (zero rows)
-makes sure dbt's ``raw/<kind>/*.parquet`` glob always matches with fixed types.
+``HOME/raw/<kind>/pack-<number>.parquet`` holds every row (all sheets of that kind) of the
+files the ingestion registered in one batch, with the provenance columns of
+``kinds.PROVENANCE``; its footer lists their sha256 (:func:`raw_file_shas`). A pack is never
+changed in place: a file retracted from it (superseded, withdrawn, or never committed after a
+crash) makes :func:`retain` write the rest under the next number and remove the old pack
+(docs/development.md#the-raw-layer). ``HOME/raw/<kind>/<sha256>.parquet``, one source file's
+rows, is the layout of homes ingested before packs, read as a pack of one file.
+``HOME/raw/<kind>/_empty.parquet`` (zero rows) makes sure dbt's ``raw/<kind>/*.parquet`` glob
+always matches with fixed types.
 
 Every file of a kind has the kind's current schema (:func:`migrate_raw_schemas` rewrites the
 files of an older one once, after an upgrade), so DuckDB reads a kind's files with one schema,
@@ -14,7 +20,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -22,12 +29,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bcd35.config import Home
+from bcd35.failpoints import failpoint
 from bcd35.ingest.kinds import KINDS, Kind
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 EMPTY_FILE = "_empty.parquet"
+PACK_FILE = re.compile(r"^pack-(?P<number>[0-9]{8,})\.parquet$")
+SOURCE_FILE = re.compile(r"^(?P<sha>[0-9a-f]{64})\.parquet$")  # before packs: one source file
+FILES_KEY = b"bcd35.files"  # a pack's footer: the JSON list of the sha256 whose rows it holds
 
 
 def arrow_type(type_name: str) -> pa.DataType:
@@ -160,20 +171,170 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance,
-              path: Path | None = None) -> Path:
-    """Write (or rewrite, identically) the raw Parquet file of one source file and kind, at
-    its place in the raw layer or at ``path``."""
+def raw_table(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> pa.Table:
+    """The raw rows of one source file and kind, in the kind's schema."""
     import pyarrow as pa
 
     schema = arrow_schema(kind)
     if parts and all(part.table is not None for part in parts):
-        table = pa.concat_tables([_part_table(kind, part, prov, schema) for part in parts])
-    else:
-        table = pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
+        return pa.concat_tables([_part_table(kind, part, prov, schema) for part in parts])
+    return pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
+
+
+def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance,
+              path: Path | None = None) -> Path:
+    """Write (or rewrite, identically) the raw Parquet file of one source file and kind, at
+    ``path`` or as the raw layer stored it before packs."""
     path = path if path is not None else raw_path(home, kind, prov.file_sha256)
-    _write_atomic(table, path)
+    _write_atomic(raw_table(kind, parts, prov), path)
     return path
+
+
+# --- packs ----------------------------------------------------------------------------------
+
+def raw_file_shas(path: Path) -> list[str]:
+    """The sha256 of the source files whose rows a raw file holds (sorted): a pack's footer
+    says; a file of the layout before packs is named by its one file's sha256."""
+    import pyarrow.parquet as pq
+
+    if (match := SOURCE_FILE.match(path.name)) is not None:
+        return [match["sha"]]
+    if PACK_FILE.match(path.name) is None:
+        return []
+    metadata = pq.read_schema(path).metadata or {}
+    return sorted(json.loads(metadata.get(FILES_KEY, b"[]")))
+
+
+def pack_files(raw_dir: Path, names: Iterable[str]) -> dict[str, list[str]]:
+    """``<kind>/pack-<number>.parquet`` → the sha256 its footer lists, for each pack among
+    ``names`` (paths relative to ``raw_dir``, as :func:`bcd35.fingerprint.raw_listing` names
+    them): what an incremental build retracts when the pack is gone or rewritten."""
+    return {name: raw_file_shas(raw_dir / name) for name in names
+            if PACK_FILE.match(name.rpartition("/")[2])}
+
+
+def raw_files(home: Home, kind: Kind | str) -> list[Path]:
+    """The data files of a kind in the raw layer (packs and single files), oldest first."""
+    name = kind if isinstance(kind, str) else kind.name
+    folder = home.raw / name
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if SOURCE_FILE.match(p.name) or PACK_FILE.match(p.name)]
+    return sorted(files, key=_age)
+
+
+def _age(path: Path) -> tuple[int, str]:
+    match = PACK_FILE.match(path.name)
+    return (int(match["number"]) if match else -1, path.name)
+
+
+def raw_shas(home: Home, kind: Kind | str | None = None) -> dict[str, list[str]]:
+    """sha256 → the raw files holding its rows (of one kind, or of all): each file in effect
+    has exactly one per kind it has rows of."""
+    kinds = [kind] if kind is not None else list(KINDS)
+    found: dict[str, list[str]] = {}
+    for one in kinds:
+        for path in raw_files(home, one):
+            for sha in raw_file_shas(path):
+                found.setdefault(sha, []).append(path.relative_to(home.raw).as_posix())
+    return found
+
+
+def read_raw(home: Home, kind: Kind | str, sha256: str | None = None) -> pa.Table:
+    """The raw rows of a kind (of one source file: ``sha256``), in the raw layer's order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    tables = []
+    for path in raw_files(home, kind):
+        if sha256 is None or sha256 in raw_file_shas(path):
+            table = conform(kind, pq.read_table(path))
+            if sha256 is not None:
+                table = table.filter(pc.equal(table.column("_file_sha256"), sha256))
+            tables.append(table)
+    return pa.concat_tables(tables) if tables else arrow_schema(kind).empty_table()
+
+
+class RawPacks:
+    """The packs of one ingestion: the rows of the files accepted since the last
+    :meth:`flush`, and the numbering of the packs it writes (one writer per home: the
+    ingestion holds the home's lock)."""
+
+    def __init__(self, home: Home):
+        self.home = home
+        self._pending: dict[str, list[pa.Table]] = {}
+        self._shas: dict[str, set[str]] = {}
+        self._next: dict[str, int] = {}
+
+    def add(self, kind: str, sha: str, table: pa.Table) -> None:
+        self._pending.setdefault(kind, []).append(table)
+        self._shas.setdefault(kind, set()).add(sha)
+
+    def discard(self, sha: str) -> None:
+        """Forget the rows of ``sha`` not written yet."""
+        import pyarrow.compute as pc
+
+        for kind, shas in self._shas.items():
+            if sha in shas:
+                shas.discard(sha)
+                self._pending[kind] = [
+                    t.filter(pc.not_equal(t.column("_file_sha256"), sha))
+                    for t in self._pending[kind]]
+
+    def flush(self) -> list[Path]:
+        """Write a pack of each kind's pending rows (not yet durable: the caller syncs before
+        it commits the registry rows of those files)."""
+        import pyarrow as pa
+
+        written = []
+        for kind, tables in sorted(self._pending.items()):
+            if self._shas[kind]:
+                written.append(self._write(kind, pa.concat_tables(tables), self._shas[kind]))
+        self._pending.clear()
+        self._shas.clear()
+        return written
+
+    def _write(self, kind: str, table: pa.Table, shas: Iterable[str]) -> Path:
+        if kind not in self._next:
+            numbers = [_age(p)[0] for p in raw_files(self.home, kind)]
+            self._next[kind] = max([0, *numbers]) + 1
+        path = self.home.raw / kind / f"pack-{self._next[kind]:08d}.parquet"
+        self._next[kind] += 1
+        metadata = {FILES_KEY: json.dumps(sorted(shas)).encode()}
+        _write_atomic(table.replace_schema_metadata(metadata), path)
+        return path
+
+    def retain(self, keep: frozenset[str] | set[str]) -> list[Path]:
+        """Leave in the raw layer the rows of the files ``keep`` names, once each: a raw file
+        holding only those stays; one holding none of them (retracted, or written by a run
+        stopped before its registry rows were committed) is removed; one holding some is
+        written again without the others, as a new pack, then removed. A file whose rows are
+        also in a newer pack (a run stopped between the two steps) gives them up to it.
+        Returns the files removed."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        removed: list[Path] = []
+        for kind in KINDS:
+            claimed: set[str] = set()
+            for path in reversed(raw_files(self.home, kind)):
+                shas = set(raw_file_shas(path))
+                wanted = (shas & keep) - claimed
+                claimed |= wanted
+                if wanted == shas:
+                    continue
+                if wanted:
+                    table = pq.read_table(path)
+                    mask = pc.is_in(table.column("_file_sha256"),
+                                    pa.array(sorted(wanted), pa.string()))
+                    self._write(kind, conform(KINDS[kind], table.filter(mask)), wanted)
+                    failpoint("raw:rewritten")
+                path.unlink()
+                removed.append(path)
+        return removed
 
 
 def conform(kind: Kind, table: pa.Table) -> pa.Table:

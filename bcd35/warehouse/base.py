@@ -41,7 +41,7 @@ from bcd35.failpoints import failpoint
 from bcd35.fingerprint import base_fingerprint, combine, forced, raw_listing
 from bcd35.home_reference import Problem
 from bcd35.ingest import registry
-from bcd35.ingest.raw import migrate_raw_schemas
+from bcd35.ingest.raw import migrate_raw_schemas, pack_files
 from bcd35.partitions import Withheld, withheld_of
 from bcd35.warehouse.artifacts import (
     data_docs_dir,
@@ -201,7 +201,8 @@ class Warehouse(ABC):
                 self.stage_lock(run_id, "build"):
             stem.parent.mkdir(parents=True, exist_ok=True)
             self.record(home, build_id, run_id, fingerprint, "building")
-            start = self.start(home, base, listing)
+            files = pack_files(home.raw, listing)
+            start = self.start(home, base, listing, files)
             try:
                 self.write_candidate(home, build_id, committee, start)
             except BaseException:
@@ -211,11 +212,11 @@ class Warehouse(ABC):
             # environment wrote it), and what the build was made from
             shutil.copyfile(home.dbt / "home_reference.json", reference_report_path(stem))
             fingerprint_path(stem).write_text(fingerprint + "\n")
-            write_inputs(stem, base, listing, start)
+            write_inputs(stem, base, listing, files, start)
             self.record(home, build_id, run_id, fingerprint, "built")
         return build_id
 
-    def start(self, home: Home, base: str, listing: dict) -> Start | None:
+    def start(self, home: Home, base: str, listing: dict, files: dict) -> Start | None:
         """Where an incremental build starts (the published build and the raw files that
         changed since it), or None for a full build: the engine builds incrementally, the
         published build read the same code and reference data, the run is not forced."""
@@ -230,7 +231,10 @@ class Warehouse(ABC):
             narrow = not withheld_of(read_manifest(stem))
         except (OSError, ValueError):  # no readable manifest: rebuild everything after staging
             narrow = False
-        return Start(published, raw_changes(inputs["raw"], listing, home.raw), narrow=narrow)
+        changes = raw_changes(inputs["raw"], listing, home.raw, inputs.get("files", {}), files)
+        if changes is None:  # a pack it read is not listed with its files: build in full
+            return None
+        return Start(published, changes, narrow=narrow)
 
     def reusable_suites(self, home: Home, inputs: dict, previous: str | None) -> Reuse:
         """The suites the audit may run on the changed partitions only

@@ -34,9 +34,10 @@ from bcd35.warehouse.artifacts import inputs_path
 #: The environment variable that hands dbt the change list (a CSV file's path); unset, the
 #: staging models read the whole raw layer.
 RAW_CHANGES_ENV = "BCD35_RAW_CHANGES"
-_SOURCE_FILE = re.compile(r"^(?P<kind>[a-z_]+)/(?P<sha>[0-9a-f]{64})\.parquet$")
+_RAW_FILE = re.compile(r"^(?P<kind>[a-z_]+)/(?:(?P<sha>[0-9a-f]{64})|pack-[0-9]{8,})\.parquet$")
 
-Listing = Mapping[str, Sequence[int]]  # "<kind>/<sha256>.parquet" → (size, mtime_ns)
+Listing = Mapping[str, Sequence[int]]  # "<kind>/<file>.parquet" → (size, mtime_ns)
+Files = Mapping[str, Sequence[str]]  # "<kind>/pack-<number>.parquet" → the sha256 it holds
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,19 @@ class Start:
         return ("--select", *(f"source:*.{kind}+" for kind in self.kinds))
 
 
-def write_inputs(build: Path, base: str, raw: Listing, start: Start | None) -> None:
-    """``<build>.inputs.json``: what the build read, the build it started from (or null) and
-    the raw kinds whose models it rebuilt (null: every model)."""
+def write_inputs(build: Path, base: str, raw: Listing, files: Files,
+                 start: Start | None) -> None:
+    """``<build>.inputs.json``: what the build read (the raw files, and the source files
+    each pack holds), the build it started from (or null) and the raw kinds whose models it
+    rebuilt (null: every model)."""
     path = inputs_path(build)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({
         "base_fingerprint": base,
         "started_from": start.build_id if start else None,
         "rebuilt_kinds": start.kinds if start and start.selection() else None,
-        "raw": {k: list(v) for k, v in raw.items()}}), encoding="utf-8")
+        "raw": {k: list(v) for k, v in raw.items()},
+        "files": {k: list(v) for k, v in files.items()}}), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -104,13 +108,16 @@ def start_from(published: Path | None, base: str, *, forced: bool) -> dict | Non
     return inputs
 
 
-def raw_changes(previous: Listing, current: Listing, raw_dir: Path) -> list[RawChange]:
+def raw_changes(previous: Listing, current: Listing, raw_dir: Path,
+                previous_files: Files, current_files: Files) -> list[RawChange] | None:
     """What a build starting from ``previous`` must do to hold ``current``'s raw files: the
-    rows of every file gone or rewritten (another size or mtime) are retracted, every file new
-    or rewritten is added. The zero-row files that fix the types are neither."""
+    rows of every source file in a raw file gone or rewritten (another size or mtime) are
+    retracted, those of every raw file new or rewritten are added (a pack's source files are
+    in ``*_files``; a single file is named by its one). The zero-row files that fix the
+    types are neither. None when a pack of ``previous`` is not in ``previous_files``."""
     changes = []
     for name in sorted(previous.keys() | current.keys()):
-        match = _SOURCE_FILE.match(name)
+        match = _RAW_FILE.match(name)
         if match is None:
             continue
         old, new = previous.get(name), current.get(name)
@@ -118,9 +125,13 @@ def raw_changes(previous: Listing, current: Listing, raw_dir: Path) -> list[RawC
             continue
         kind, sha = match["kind"], match["sha"]
         if old is not None:
-            changes.append(RawChange(kind, "retract", sha, ""))
+            shas = [sha] if sha else previous_files.get(name)
+            if shas is None:
+                return None
+            changes += [RawChange(kind, "retract", one, "") for one in shas]
         if new is not None:
-            changes.append(RawChange(kind, "add", sha, str(raw_dir / name)))
+            changes += [RawChange(kind, "add", one, str(raw_dir / name))
+                        for one in ([sha] if sha else current_files[name])]
     return changes
 
 

@@ -4,10 +4,10 @@
     A full build (a new candidate, or no change list): the source itself, every file of the
     raw layer. An incremental build (bcd35.warehouse.incremental: the candidate is a copy of
     the published build, and $BCD35_RAW_CHANGES names the raw files that changed since it):
-    only the files added or rewritten, plus the zero-row file that fixes the types;
-    `retract_raw_rows`, the model's pre-hook, has deleted the rows of the files gone or
-    rewritten. The staging table then holds the rows of exactly the files of the raw layer,
-    as a full build's does. PostgreSQL always builds in full (new schemas every night).
+    only the raw files (packs) added or rewritten, plus the zero-row file that fixes the types;
+    `retract_raw_rows`, the model's pre-hook, has deleted the rows of the source files of
+    every raw file gone or rewritten. The staging table then holds the rows of exactly the
+    files of the raw layer, as a full build's does. PostgreSQL always builds in full (new schemas every night).
 -#}
 {% macro raw_source(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
@@ -37,8 +37,9 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- a pack holds several source files: each of its rows is listed once per file, its path read once -#}
 {% macro raw_changes_query(table_name, action, column) -%}
-    select {{ column }}
+    select distinct {{ column }}
     from read_csv(
         '{{ env_var('BCD35_RAW_CHANGES') | replace("'", "''") }}',
         header = true,

@@ -239,9 +239,11 @@ def test_an_incremental_build_that_skips_a_retraction_is_caught(home_copy: Path)
     assert night.returncode == 0, night.stdout + night.stderr
     # the night's build (incremental, equal to a full build: the test above)
     published = published_target(home_copy)
-    listing = read_inputs(before)["raw"]
-    [gone] = [name for name in listing if name not in read_inputs(published)["raw"]]
-    kind, file = gone.split("/")
+    # the pack that held the withdrawn file was written again without it
+    packs_before, packs_now = read_inputs(before)["files"], read_inputs(published)["files"]
+    [gone] = [name for name in packs_before if name not in packs_now]
+    kind = gone.split("/")[0]
+    [withdrawn] = set(packs_before[gone]) - {sha for shas in packs_now.values() for sha in shas}
     assert (home_copy / "raw" / gone).exists() is False, "its raw rows left the raw layer"
 
     warehouse = DuckDBWarehouse()
@@ -252,7 +254,7 @@ def test_an_incremental_build_that_skips_a_retraction_is_caught(home_copy: Path)
     assert "stg_office__meetings" in mart_differences(published, planted, "staging")
     assert "fct_meetings" in mart_differences(published, planted)
     # the same build with the retraction is the full build's
-    retraction = [RawChange(kind, "retract", file.removesuffix(".parquet"), "")]
+    retraction = [RawChange(kind, "retract", withdrawn, "")]
     warehouse.write_candidate(home, "right", "ham_yen", Start(before.stem, retraction))
     right = warehouse.stem(home, "right")
     assert mart_differences(published, right, "staging") == []

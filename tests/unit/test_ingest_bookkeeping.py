@@ -16,6 +16,7 @@ from bcd35.config import Home
 from bcd35.ingest import ingest_inbox, list_files, quarantined_files
 from bcd35.ingest.errors import CellError
 from bcd35.ingest.quarantine import QuarantineReport, render_html
+from bcd35.ingest.raw import raw_shas
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 NOW = datetime(2025, 3, 1, 2, 30)
@@ -62,7 +63,7 @@ def test_fixing_a_quarantined_file_in_place_loads_it_and_supersedes_the_old(home
     second = ingest_inbox(home, "ham_yen", now=LATER)
     [new] = second.loaded
     assert new.rows == 3 and new.sha256 != old.sha256
-    assert (home.raw / "meeting_log" / f"{new.sha256}.parquet").exists()
+    assert new.sha256 in raw_shas(home, "meeting_log")
     [registered_old] = quarantined_files(home)
     assert registered_old.superseded_by == new.sha256
     assert quarantined_files(home, include_superseded=False) == []
@@ -100,7 +101,7 @@ def test_a_quarantined_file_loads_once_it_passes_keeping_its_sequence(home: Home
                                                                                 None)
     assert after.ingest_seq == before.ingest_seq and after.first_seen == before.first_seen
     assert not report.exists() and not (home.quarantine / f"{loaded.sha256}.json").exists()
-    assert (home.raw / "meeting_log" / f"{loaded.sha256}.parquet").exists()
+    assert loaded.sha256 in raw_shas(home, "meeting_log")
     again = ingest_inbox(home, "ham_yen", now=datetime(2025, 1, 11))
     assert again.loaded == [] and "loaded" in (again.skipped[0].reason or "")
 

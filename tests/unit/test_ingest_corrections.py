@@ -15,6 +15,7 @@ import pytest
 
 from bcd35.config import Home
 from bcd35.ingest import ingest_inbox, list_files, registry
+from bcd35.ingest.raw import raw_shas as raw_layer_shas
 
 NOW = datetime(2025, 3, 1, 2, 30)
 HEADER = "Ngày,Tên hội nghị,Loại hội nghị,Đơn vị tổ chức,Xã/Thị trấn,Số đại biểu\n"
@@ -49,7 +50,10 @@ def night(home: Home, n: int, **kwargs):
 
 
 def raw_shas(home: Home) -> set[str]:
-    return {p.stem for p in home.raw.glob("meeting_log/*.parquet") if not p.stem.startswith("_")}
+    """The sha256 of the files whose meeting_log rows are in the raw layer (each in one file)."""
+    found = raw_layer_shas(home, "meeting_log")
+    assert all(len(files) == 1 for files in found.values()), found
+    return set(found)
 
 
 def state(home: Home) -> dict[str, str]:

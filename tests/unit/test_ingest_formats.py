@@ -11,13 +11,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from bcd35.config import REFERENCE_DIR, Home
 from bcd35.ingest import analyse, ingest_inbox
 from bcd35.ingest.detect import find_header, is_known_header
+from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.pipeline import Analysis
+from bcd35.ingest.raw import raw_files, read_raw
 from bcd35.ingest.reading import read_sheets
 from bcd35.ingest.rows import ParseContext, Record
 
@@ -80,7 +81,7 @@ def test_meta_ids_of_15_to_19_digits_stay_strings_in_raw(tmp_path: Path) -> None
     result = ingest_inbox(home, "ham_yen", now=NOW)
     assert len(result.loaded) == 2
     ids = [row["post_id"] for f in result.loaded
-           for row in pq.read_table(home.raw / "meta_posts" / f"{f.sha256}.parquet").to_pylist()]
+           for row in read_raw(home, "meta_posts", f.sha256).to_pylist()]
     assert {len(i) for i in ids} == {15, 18, 19}
     assert all(isinstance(i, str) and i.isdigit() for i in ids)
 
@@ -236,4 +237,4 @@ def test_undecidable_or_garbled_text_is_quarantined_not_loaded(tmp_path: Path,
     result = ingest_inbox(home, "ham_yen", now=NOW)
     [outcome] = result.quarantined
     assert "CSV UTF-8" in (outcome.reason or "")
-    assert [p for p in home.raw.rglob("*.parquet") if p.stem != "_empty"] == []
+    assert [p for kind in KINDS for p in raw_files(home, kind)] == []

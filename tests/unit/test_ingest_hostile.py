@@ -10,13 +10,15 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from bcd35.config import Home
 from bcd35.ingest import analyse, ingest_inbox, list_files
 from bcd35.ingest import reading as reading_module
+from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.names import MAX_NAME_CHARS, display_name, display_path
+from bcd35.ingest.raw import raw_files as kind_raw_files
+from bcd35.ingest.raw import read_raw
 from bcd35.ingest.rows import ParseContext
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
@@ -40,7 +42,7 @@ def drop(home: Home, name: str, as_name: str | None = None) -> Path:
 
 
 def raw_files(home: Home) -> list[Path]:
-    return [p for p in home.raw.rglob("*.parquet") if p.stem != "_empty"]
+    return [p for kind in KINDS for p in kind_raw_files(home, kind)]
 
 
 def report_of(home: Home, sha256: str) -> dict:
@@ -111,7 +113,7 @@ def test_a_repeated_row_is_harmless_and_loads_as_delivered(home: Home) -> None:
     path = drop(home, "meeting_log_repeated_row.csv")
     [loaded] = ingest_inbox(home, "ham_yen", now=NOW).loaded
     assert loaded.rows == 3
-    table = pq.read_table(raw_files(home)[0]).to_pylist()
+    table = read_raw(home, "meeting_log", loaded.sha256).to_pylist()
     assert [r["_row_number"] for r in table] == [2, 3, 4]
     keys = {(r["ngay"], r["ten_hoi_nghi_norm"], r["don_vi_to_chuc_norm"], r["ma_dvhc"])
             for r in table}
@@ -177,7 +179,7 @@ def test_accepted_plus_rejected_rows_equal_data_lines(home: Home, name: str,
     assert (registered.data_rows, accepted + registered.rejected_rows) == (lines, lines)
     if result.loaded:
         assert registered.rejected_rows == 0 and registered.rows == lines
-        assert sum(pq.read_table(p).num_rows for p in raw_files(home)) == lines
+        assert sum(read_raw(home, kind).num_rows for kind in KINDS) == lines
     else:
         report = report_of(home, registered.sha256)
         assert report["rows"] == {"data": lines, "accepted": accepted,
@@ -227,7 +229,7 @@ def test_hostile_names_are_stored_only_under_generated_names(home: Home) -> None
     assert sorted(p.relative_to(home.inbox) for p in home.inbox.rglob("*")) == inbox_before
     allowed = {
         "originals": re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}"),
-        "raw": re.compile(r"[a-z_]+/([0-9a-f]{64}|_empty)\.parquet"),
+        "raw": re.compile(r"[a-z_]+/(pack-[0-9]{8}|_empty)\.parquet"),
         "quarantine": re.compile(r"[0-9a-f]{64}\.(json|txt|html)"),
         "state": re.compile(r"bcd35\.sqlite(-wal|-shm)?|raw_schemas\.json"),
     }

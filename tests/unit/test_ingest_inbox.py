@@ -24,6 +24,7 @@ from bcd35.ingest import (
     quarantined_files,
 )
 from bcd35.ingest.kinds import KINDS
+from bcd35.ingest.raw import raw_files, raw_shas, read_raw
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 NOW = datetime(2025, 3, 1, 2, 30)
@@ -68,8 +69,10 @@ def test_each_kind_loads_into_raw_with_the_contract_schema(
     result = ingest_inbox(home, "ham_yen", now=NOW)
     assert [f.original_path for f in result.loaded] == [f"sub/folder/{name}"]
     assert result.quarantined == [] and result.skipped == []
-    parquet = home.raw / kind_name / f"{sha(path)}.parquet"
-    table = pq.read_table(parquet)
+    [pack] = raw_shas(home, kind_name)[sha(path)]
+    assert pq.read_schema(home.raw / pack).remove_metadata().equals(
+        arrow_schema(KINDS[kind_name]))
+    table = read_raw(home, kind_name, sha(path))
     assert table.schema.equals(arrow_schema(KINDS[kind_name]))
     assert table.schema.names == [name for name, _ in KINDS[kind_name].schema()]
     assert table.num_rows == rows == result.loaded[0].rows
@@ -83,23 +86,23 @@ def test_provenance_row_numbers_and_sheet(home: Home) -> None:
     drop(home, "commendation_title_rows.xlsx")
     drop(home, "meeting_log_comma.csv")
     ingest_inbox(home, "ham_yen", now=NOW)
-    [xlsx] = [p for p in (home.raw / "commendation").glob("*.parquet") if p.stem != "_empty"]
-    table = pq.read_table(xlsx)
+    [xlsx] = raw_shas(home, "commendation")
+    table = read_raw(home, "commendation", xlsx)
     assert table.column("_row_number").to_pylist() == [5, 6, 7, 8, 9]
     assert set(table.column("_sheet").to_pylist()) == {"Khen thưởng 2024"}
-    [csv] = [p for p in (home.raw / "meeting_log").glob("*.parquet") if p.stem != "_empty"]
-    assert pq.read_table(csv).column("_row_number").to_pylist() == [2, 3, 4, 6]
-    assert set(pq.read_table(csv).column("_sheet").to_pylist()) == {None}
+    [csv] = raw_shas(home, "meeting_log")
+    assert read_raw(home, "meeting_log", csv).column("_row_number").to_pylist() == [2, 3, 4, 6]
+    assert set(read_raw(home, "meeting_log", csv).column("_sheet").to_pylist()) == {None}
 
 
-def test_two_kinds_in_one_workbook_write_two_raw_files(home: Home) -> None:
+def test_two_kinds_in_one_workbook_load_into_two_kinds(home: Home) -> None:
     path = drop(home, "bulletin_two_sheets.xlsx")
     result = ingest_inbox(home, "ham_yen", now=NOW)
     assert result.loaded[0].kinds == ("bulletin_issue", "bulletin_distribution")
     assert result.loaded[0].rows == 5
     digest = sha(path)
-    assert pq.read_table(home.raw / "bulletin_issue" / f"{digest}.parquet").num_rows == 2
-    assert pq.read_table(home.raw / "bulletin_distribution" / f"{digest}.parquet").num_rows == 3
+    assert read_raw(home, "bulletin_issue", digest).num_rows == 2
+    assert read_raw(home, "bulletin_distribution", digest).num_rows == 3
 
 
 def test_one_bad_row_quarantines_the_whole_file_while_another_loads(home: Home) -> None:
@@ -109,8 +112,8 @@ def test_one_bad_row_quarantines_the_whole_file_while_another_loads(home: Home) 
     assert [f.original_path for f in result.loaded] == [good.name]
     assert [f.original_path for f in result.quarantined] == [bad.name]
     digest = sha(bad)
-    assert not (home.raw / "meeting_log" / f"{digest}.parquet").exists()
-    assert (home.raw / "meeting_log" / f"{sha(good)}.parquet").exists()
+    assert digest not in raw_shas(home, "meeting_log")
+    assert sha(good) in raw_shas(home, "meeting_log")
     report = json.loads((home.quarantine / f"{digest}.json").read_text(encoding="utf-8"))
     assert report["sha256"] == digest
     assert report["file"] == bad.name
@@ -143,8 +146,7 @@ def test_faulty_files_are_quarantined_with_their_reason(
     assert outcome.sha256 == sha(path)
     report = json.loads((home.quarantine / f"{outcome.sha256}.json").read_text("utf-8"))
     assert any(fragment in e["reason_en"] for e in report["errors"])
-    raw_files = [p for p in home.raw.rglob("*.parquet") if p.stem != "_empty"]
-    assert raw_files == []
+    assert [p for kind in KINDS for p in raw_files(home, kind)] == []
     [registered] = quarantined_files(home)
     assert registered.sha256 == outcome.sha256 and registered.reason
     assert fragment in registered.reason or registered.error_count > 0
@@ -241,7 +243,7 @@ def test_registry_sequence_increases_and_is_written_into_raw(home: Home) -> None
     assert [f.status for f in files] == ["loaded", "loaded", "quarantined", "loaded", "loaded"]
     for record in files:
         for kind in record.kinds if record.status == "loaded" else ():
-            table = pq.read_table(home.raw / kind / f"{record.sha256}.parquet")
+            table = read_raw(home, kind, record.sha256)
             assert set(table.column("_ingest_seq").to_pylist()) == {record.ingest_seq}
     [quarantined] = quarantined_files(home)
     assert quarantined.report_file(home) == home.quarantine / f"{quarantined.sha256}.txt"
@@ -285,7 +287,7 @@ def test_aware_now_is_stored_as_utc(home: Home) -> None:
     path = drop(home, "bulletin_distribution.csv")
     aware = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     ingest_inbox(home, "ham_yen", now=aware)
-    table = pq.read_table(home.raw / "bulletin_distribution" / f"{sha(path)}.parquet")
+    table = read_raw(home, "bulletin_distribution", sha(path))
     assert set(table.column("_loaded_at").to_pylist()) == {datetime(2025, 3, 1, 9, 30)}
 
 
@@ -301,7 +303,7 @@ def test_demo_inbox_loads_without_quarantine(home: Home) -> None:
 def test_blank_meta_metrics_are_null_in_raw(home: Home) -> None:
     path = drop(home, "meta_posts_english_ui.csv", "Jan-01-2024_Dec-31-2024_4020743050215398.csv")
     ingest_inbox(home, "ham_yen", now=NOW)
-    table = pq.read_table(home.raw / "meta_posts" / f"{sha(path)}.parquet").to_pylist()
+    table = read_raw(home, "meta_posts", sha(path)).to_pylist()
     by_post = {row["post_id"]: row for row in table}
     blank = by_post["1222273117266209297"]
     assert [blank[c] for c in ("reach", "reactions", "comments", "shares")] == [None] * 4

@@ -10,10 +10,13 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from bcd35.config import Home, pseudonym_key
 from bcd35.ingest import ingest_inbox, registry
 from bcd35.ingest.pipeline import analyse
 from bcd35.ingest.quarantine import report_paths
+from bcd35.ingest.raw import raw_files
 from bcd35.ingest.rows import ParseContext
 from bcd35.status import render_status
 
@@ -65,7 +68,8 @@ def test_symlinks_and_fifos_in_the_inbox_are_listed_by_status(tmp_path: Path):
     assert [p for p, _, _ in registry.skipped_entries(home)] == ["link_to_elsewhere.csv"]
 
 
-def test_a_fresh_home_is_private(tmp_path: Path):
+def test_a_fresh_home_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("BCD35_PSEUDONYM_KEY", raising=False)  # the key file is generated
     home = Home(tmp_path / "home")
     old = os.umask(0o022)  # the usual umask: the modes must not depend on it
     try:
@@ -87,7 +91,8 @@ def test_a_fresh_home_is_private(tmp_path: Path):
         if original.is_file():
             assert mode(original) == 0o440, original
     raws = [p for p in home.raw.rglob("*.parquet")]
-    assert raws and all(mode(p) == 0o640 for p in raws)
+    assert raw_files(home, "meeting_log") and set(raw_files(home, "meeting_log")) <= set(raws)
+    assert all(mode(p) == 0o640 for p in raws)
     assert mode(home.secrets_dir / "pseudonym.key") == 0o600
 
 

@@ -1,0 +1,112 @@
+"""The raw layer's packs (bcd35.ingest.raw): one file per kind and ingestion batch, its source
+files listed in its footer, rewritten under a new number without a retracted file's rows."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from bcd35.config import Home
+from bcd35.ingest import ingest_inbox, list_files
+from bcd35.ingest.kinds import KINDS
+from bcd35.ingest.raw import (
+    RawPacks,
+    arrow_schema,
+    raw_file_shas,
+    raw_files,
+    raw_shas,
+    read_raw,
+)
+
+DEMO = Path(__file__).resolve().parents[2] / "seeds" / "demo" / "inbox"
+NOW = datetime(2025, 1, 15, 8, 0)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home(tmp_path / "home")
+    shutil.copytree(DEMO, home.inbox)
+    ingest_inbox(home, "ham_yen", now=NOW)
+    return home
+
+
+def _rows_by_file(home: Home, kind: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for sha in read_raw(home, kind).column("_file_sha256").to_pylist():
+        counts[sha] = counts.get(sha, 0) + 1
+    return counts
+
+
+def test_one_pack_per_kind_lists_its_files_and_holds_their_rows(home: Home) -> None:
+    files = list_files(home)
+    for kind in KINDS:
+        loaded = {f.sha256: f for f in files if kind in f.kinds}
+        packs = raw_files(home, kind)
+        assert len(packs) == (1 if loaded else 0), kind  # the demo is one batch
+        for pack in packs:
+            assert pack.name.startswith("pack-")
+            assert set(raw_file_shas(pack)) == set(loaded)
+            assert pq.read_schema(pack).remove_metadata().equals(arrow_schema(KINDS[kind]))
+            assert set(_rows_by_file(home, kind)) == set(loaded)
+    meta = [f for f in files if "meta_posts" in f.kinds]
+    assert len(meta) == 4
+    assert sum(_rows_by_file(home, "meta_posts").values()) == sum(f.rows for f in meta)
+
+
+def test_retain_rewrites_a_pack_without_the_files_it_drops(home: Home) -> None:
+    [pack] = raw_files(home, "meta_posts")
+    shas = raw_file_shas(pack)
+    before = _rows_by_file(home, "meta_posts")
+    keep = frozenset(raw_shas(home)) - {shas[0]}
+    removed = RawPacks(home).retain(keep)
+    assert removed == [pack] and not pack.exists()
+    [new] = raw_files(home, "meta_posts")
+    assert new.name > pack.name  # a new number: never changed in place
+    assert raw_file_shas(new) == shas[1:]
+    assert _rows_by_file(home, "meta_posts") == {s: n for s, n in before.items() if s != shas[0]}
+    # the rows of a file kept are those it had, column for column
+    assert read_raw(home, "meta_posts", shas[1]).equals(
+        read_raw(home, "meta_posts", shas[1]).select(arrow_schema(KINDS["meta_posts"]).names))
+
+
+def test_retain_keeps_what_it_should_and_removes_packs_of_no_file(home: Home) -> None:
+    everything = frozenset(raw_shas(home))
+    listing = sorted(p for kind in KINDS for p in raw_files(home, kind))
+    assert RawPacks(home).retain(everything) == []
+    assert sorted(p for kind in KINDS for p in raw_files(home, kind)) == listing
+    assert sorted(RawPacks(home).retain(frozenset())) == listing  # a batch never committed
+    assert raw_shas(home) == {}
+    assert all((home.raw / kind / "_empty.parquet").exists() for kind in KINDS)
+
+
+def test_a_single_file_of_the_layout_before_packs_is_read_as_a_pack_of_one(home: Home) -> None:
+    [pack] = raw_files(home, "meeting_log")
+    sha, *others = raw_file_shas(pack)
+    rows = read_raw(home, "meeting_log", sha)
+    old = home.raw / "meeting_log" / f"{sha}.parquet"
+    pq.write_table(rows, old)
+    assert raw_file_shas(old) == [sha] and raw_files(home, "meeting_log") == [old, pack]
+    # its rows are in the newer pack too: the pack keeps them, the single file goes
+    assert RawPacks(home).retain(frozenset(raw_shas(home))) == [old]
+    assert sum(_rows_by_file(home, "meeting_log").values()) == \
+        sum(f.rows for f in list_files(home) if "meeting_log" in f.kinds)
+    # the layout before packs alone: read, kept, and removed when its file is retracted
+    pack.unlink()
+    pq.write_table(rows, old)
+    assert _rows_by_file(home, "meeting_log") == {sha: rows.num_rows}
+    everything = frozenset(raw_shas(home))
+    assert sha in everything and not everything & set(others)
+    assert RawPacks(home).retain(everything) == []
+    assert RawPacks(home).retain(everything - {sha}) == [old] and not old.exists()
+
+
+def test_packs_are_numbered_after_the_newest(home: Home) -> None:
+    [pack] = raw_files(home, "commendation")
+    packs = RawPacks(home)
+    packs.add("commendation", "e" * 64, read_raw(home, "commendation").slice(0, 0))
+    [written] = packs.flush()
+    assert written.name > pack.name and raw_file_shas(written) == ["e" * 64]
