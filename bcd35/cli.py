@@ -36,6 +36,12 @@ def shown(text: str) -> str:
     return escaped(text)
 
 
+def shown_lines(text: str) -> str:
+    """A message of several lines (the partitions withheld, each with its rows): each line
+    escaped and shortened on its own, so that a long one never cuts the next partition off."""
+    return "\n".join(shown(line) for line in text.splitlines())
+
+
 def _home(args: argparse.Namespace) -> Home:
     return resolve_home(args.home).ensure()
 
@@ -111,7 +117,7 @@ def _run_nightly(home: Home, args: argparse.Namespace) -> int:
     if state == "success" and run is not None and run.status == "published_withheld":
         print(f"CÔNG BỐ MỘT PHẦN / PUBLISHED WITH WITHHELD PARTITIONS: run {run_id}, build "
               f"{run.build_id}")
-        print(shown(run.message or ""), file=sys.stderr)
+        print(shown_lines(run.message or ""), file=sys.stderr)
         _print_warnings(home)
         return int(most_serious({Outcome.WITHHELD, *([Outcome.QUARANTINED] * quarantined)}))
     if state == "success" and run is not None and run.status == "unchanged":
@@ -131,7 +137,7 @@ def _run_nightly(home: Home, args: argparse.Namespace) -> int:
         print("Các kiểm tra không đạt / failed checks: " + ", ".join(run.failed_checks),
               file=sys.stderr)
     if run and run.message:
-        print(shown(run.message), file=sys.stderr)
+        print(shown_lines(run.message), file=sys.stderr)
     return int(Outcome.BLOCKED)
 
 

@@ -46,7 +46,7 @@ class Home:
 
     @property
     def raw(self) -> Path:
-        """Raw layer: one Parquet file per accepted source file and kind."""
+        """Raw layer: the accepted files' rows, in packs per kind (:mod:`bcd35.ingest.raw`)."""
         return self.root / "raw"
 
     @property

@@ -107,7 +107,12 @@ class Withheld:
     def render(self) -> str:
         lines = [f"{self.committee_code} {self.year}: giữ lại, không công bố / withheld "
                  f"({', '.join(self.checks)})"]
-        return "\n".join([*lines, *(f"    - {m}" for m in self.messages)])
+        # a row's message holds values from a file: a line break in one stays inside its line
+        return "\n".join([*lines, *(f"    - {_one_line(m)}" for m in self.messages)])
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\x0d").replace("\n", "\\x0a")
 
 
 def withheld_of(manifest: Mapping) -> list[Withheld]:

@@ -1,7 +1,7 @@
 """The six file kinds of SPEC §2 and the raw-layer contract they are loaded into.
 
-This module is the contract between ingestion (which writes one Parquet file per accepted
-source file and kind under ``HOME/raw/<kind>/``) and the dbt staging models (which read them).
+This module is the contract between ingestion (which writes the accepted files' rows in
+Parquet packs per kind under ``HOME/raw/<kind>/``) and the dbt staging models (which read them).
 Change a column here and you change ``dbt_project/models/staging`` in the same commit.
 
 Column types: ``string``, ``int64``, ``float64``, ``date``, ``timestamp`` (naive, the page's

@@ -1,7 +1,7 @@
 """File names are metadata, never paths: how a name dropped in the inbox is kept and shown.
 
 Everything the product writes is named by content (``originals/<sha[:2]>/<sha256>``,
-``raw/<kind>/<sha256>.parquet``, ``quarantine/<sha256>.*``); the name a file arrived under is
+``raw/<kind>/pack-<number>.parquet``, ``quarantine/<sha256>.*``); the name a file arrived under is
 only recorded (registry, reports). Names can be hostile: ``../``, absolute paths, NUL and other
 control characters, right-to-left overrides that make ``fdp.exe`` read ``exe.pdf``, bytes that
 are not UTF-8 (an old Windows zip), hundreds of characters, double extensions. :func:`display_name`

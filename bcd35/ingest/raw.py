@@ -19,6 +19,7 @@ build's peak and 20 s of its time at national (docs/performance.md#memory).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,8 @@ from bcd35.ingest.kinds import KINDS, Kind
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+log = logging.getLogger(__name__)
 
 EMPTY_FILE = "_empty.parquet"
 PACK_FILE = re.compile(r"^pack-(?P<number>[0-9]{8,})\.parquet$")
@@ -201,8 +204,16 @@ def raw_file_shas(path: Path) -> list[str]:
         return [match["sha"]]
     if PACK_FILE.match(path.name) is None:
         return []
-    metadata = pq.read_schema(path).metadata or {}
-    return sorted(json.loads(metadata.get(FILES_KEY, b"[]")))
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        return sorted(json.loads(metadata.get(FILES_KEY, b"[]")))
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise UnreadableRawFile(f"{path}: không đọc được / unreadable: {exc}") from exc
+
+
+class UnreadableRawFile(ValueError):
+    """A raw file that is not the Parquet the ingestion wrote (damaged on disk, changed by
+    hand): nothing of it is known, so nothing removes it."""
 
 
 def pack_files(raw_dir: Path, names: Iterable[str]) -> dict[str, list[str]]:
@@ -321,7 +332,11 @@ class RawPacks:
         for kind in KINDS:
             claimed: set[str] = set()
             for path in reversed(raw_files(self.home, kind)):
-                shas = set(raw_file_shas(path))
+                try:
+                    shas = set(raw_file_shas(path))
+                except UnreadableRawFile:
+                    log.warning("left as it is (the build will fail on it)", exc_info=True)
+                    continue
                 wanted = (shas & keep) - claimed
                 claimed |= wanted
                 if wanted == shas:

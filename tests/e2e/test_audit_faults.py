@@ -96,11 +96,15 @@ def test_negative_count_in_inbox_is_quarantined(home_copy: Path, tmp_path: Path)
 
 
 def test_negative_count_in_raw_layer_blocks_publication(home_copy: Path):
-    """A raw file changed behind the ingestion's back is caught by the audit."""
+    """A raw file changed behind the ingestion's back is caught by the audit: its 2024 rows
+    negated (the pack holds 2023's too, which stay as they were)."""
     [path] = [p for p in (home_copy / "raw" / "collaborator_shares").glob("*.parquet")
               if p.name != "_empty.parquet"][:1]
     table = pq.read_table(path)
-    reach = [-n for n in table.column("luot_tiep_can").to_pylist()]
+    reach = [-n if year == 2024 else n for n, year in zip(
+        table.column("luot_tiep_can").to_pylist(), table.column("_year").to_pylist(),
+        strict=True)]
+    assert 2023 in table.column("_year").to_pylist() and min(reach) < 0
     index = table.schema.get_field_index("luot_tiep_can")
     tampered = table.set_column(index, "luot_tiep_can", pc.cast(reach, table.schema.field(
         "luot_tiep_can").type))

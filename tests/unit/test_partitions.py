@@ -121,3 +121,20 @@ def test_a_partition_never_published_is_withheld_empty(tmp_path: Path) -> None:
         comments = dict(con.execute("select column_name, comment from duckdb_columns() "
                                     "where table_name = 'published_partitions'").fetchall())
     assert all(comments.values()) and "withheld" in comments["status"]
+
+
+def test_every_withheld_partition_is_named_however_long_the_rows_before_it() -> None:
+    from bcd35.cli import shown_lines
+    from bcd35.warehouse.base import withheld_message
+
+    long_rows = tuple(f"Chia sẻ dòng {n}: Số liệu âm / negative count " + "x" * 200
+                      for n in range(40))
+    message = withheld_message([
+        Withheld("ham_yen", 2023, ("no_negative_counts",), long_rows),
+        Withheld("ham_yen", 2024, ("no_negative_counts",), ("a value\nwith a line break\x1b[2J",)),
+    ])
+    printed = shown_lines(message)
+    assert "ham_yen 2023" in printed and "ham_yen 2024" in printed
+    assert len(printed.splitlines()) == 1 + 1 + 40 + 1 + 1  # head, each partition and row
+    # a line break or an escape sequence from a file stays inside its row, escaped
+    assert printed.splitlines()[-1] == "    - a value\\x0awith a line break\\x1b[2J"

@@ -15,7 +15,9 @@ from bcd35.ingest import ingest_inbox, list_files
 from bcd35.ingest.kinds import KINDS
 from bcd35.ingest.raw import (
     RawPacks,
+    UnreadableRawFile,
     arrow_schema,
+    pack_files,
     raw_file_shas,
     raw_files,
     raw_shas,
@@ -110,3 +112,15 @@ def test_packs_are_numbered_after_the_newest(home: Home) -> None:
     packs.add("commendation", "e" * 64, read_raw(home, "commendation").slice(0, 0))
     [written] = packs.flush()
     assert written.name > pack.name and raw_file_shas(written) == ["e" * 64]
+
+
+def test_a_damaged_pack_is_left_alone_and_named(home: Home) -> None:
+    [pack] = raw_files(home, "meeting_log")
+    pack.chmod(0o644)
+    pack.write_bytes(b"not parquet")
+    with pytest.raises(UnreadableRawFile, match=str(pack)):
+        raw_file_shas(pack)
+    removed = RawPacks(home).retain(frozenset())  # every other pack goes, this one stays
+    assert removed and pack not in removed and pack.exists()
+    with pytest.raises(UnreadableRawFile, match=pack.name):  # the build stops on it, named
+        pack_files(home.raw, [f"meeting_log/{pack.name}"])
