@@ -604,8 +604,12 @@ def _refuse_entries(entries: Sequence[Path], inbox: Path, result: IngestResult) 
         result.skipped.append(FileOutcome("", rel, reason=f"bỏ qua / ignored: {what}"))
 
 
+BATCH_FILES = 500  # files read per registry commit, and so per pack of each kind
+
+
 class _Batch:
-    """Commit the registry every ``files`` files or ``seconds`` seconds, the data synced first.
+    """Commit the registry every ``files`` files read or ``seconds`` seconds, the data synced
+    first.
 
     Originals are written without an fsync each; the raw rows of the batch's files are
     written as one pack per kind when the batch ends. Before their registry rows are
@@ -615,14 +619,25 @@ class _Batch:
     (:meth:`RawPacks.retain`).
     """
 
-    def __init__(self, conn: sqlite3.Connection, packs: RawPacks, files: int = 500,
+    def __init__(self, conn: sqlite3.Connection, packs: RawPacks, files: int | None = None,
                  seconds: float = 10.0):
-        self.conn, self.packs, self.files, self.seconds = conn, packs, files, seconds
+        self.conn, self.packs, self.seconds = conn, packs, seconds
+        self.files = files if files is not None else BATCH_FILES
         self.pending, self.started = 0, time.monotonic()
 
     def done_one(self) -> None:
+        """A file read: ``files`` of them make a batch (and its packs)."""
         self.pending += 1
-        if self.pending >= self.files or time.monotonic() - self.started >= self.seconds:
+        if self.pending >= self.files:
+            self.commit()
+        else:
+            self.tick()
+
+    def tick(self) -> None:
+        """A file seen unchanged: the batch ends only when it is ``seconds`` old, so the few
+        new files of a night among thousands unchanged make one pack per kind, not one per
+        500 files walked."""
+        if time.monotonic() - self.started >= self.seconds:
             self.commit()
 
     def commit(self) -> None:
@@ -757,13 +772,14 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
                     assert known_file is not None
                     _skip_known(job, known_file, rel, result)
                     presence.saw(rel, sha)
+                    batch.tick()  # a sighting only: counts toward no batch's files
                 else:
                     read = next(reads)
                     _ingest_read(job, next(pending), read, result)
                     presence.saw(rel, read.sha)
                     if len(result.loaded) + len(result.quarantined) == 1:
                         failpoint("ingest:reading")  # workers are busy with the next files
-                batch.done_one()
+                    batch.done_one()
         for path in refused:  # a symlink or FIFO at a loaded file's path retracts nothing
             presence.unknown.add(display_path(path.relative_to(home.inbox).as_posix()))
         retracted = _retract(job, presence, len(loaded), accept_withdrawals, result)

@@ -124,3 +124,26 @@ def test_a_damaged_pack_is_left_alone_and_named(home: Home) -> None:
     assert removed and pack not in removed and pack.exists()
     with pytest.raises(UnreadableRawFile, match=pack.name):  # the build stops on it, named
         pack_files(home.raw, [f"meeting_log/{pack.name}"])
+
+
+def test_a_nights_few_new_files_make_one_pack_among_many_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bcd35.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_FILES", 3)
+    home = Home(tmp_path / "home")
+    shutil.copytree(DEMO, home.inbox)
+    later = [home.inbox / "hoi_nghi_quy4_bosung.csv", home.inbox / "so_theo_doi_hoi_nghi_2024.xlsx"]
+    held = tmp_path / "held"
+    held.mkdir()
+    for path in later:
+        path.rename(held / path.name)
+    ingest_inbox(home, "ham_yen", now=NOW)
+    assert len(raw_files(home, "meta_posts")) == 2  # four files read, three a batch
+    assert raw_files(home, "meeting_log") == []
+    for path in later:  # the two come back, among nine unchanged files in the walk's order
+        (held / path.name).rename(path)
+    result = ingest_inbox(home, "ham_yen", now=NOW)
+    assert len(result.loaded) == 2
+    [pack] = raw_files(home, "meeting_log")
+    assert len(raw_file_shas(pack)) == 2
