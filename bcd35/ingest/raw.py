@@ -79,13 +79,9 @@ class RawRows:
     table: pa.Table | None = None  # the same records as columns (column-by-column parsing)
 
 
-def raw_path(home: Home, kind: Kind, sha256: str) -> Path:
-    return home.raw / kind.name / f"{sha256}.parquet"
-
-
 def staging_dir(home: Home) -> Path:
-    """Raw files written by the ingestion's workers wait here until their file is registered
-    (same file system as the raw layer: moving one in is an atomic rename)."""
+    """Where versions before packs staged the raw files of their workers (removed as the
+    ingestion starts, should a run of such a version have been killed)."""
     return home.state / "incoming"
 
 
@@ -184,15 +180,6 @@ def raw_table(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> pa.Tabl
     return pa.Table.from_pydict(_columns(kind, parts, prov), schema=schema)
 
 
-def write_raw(home: Home, kind: Kind, parts: Sequence[RawRows], prov: Provenance,
-              path: Path | None = None) -> Path:
-    """Write (or rewrite, identically) the raw Parquet file of one source file and kind, at
-    ``path`` or as the raw layer stored it before packs."""
-    path = path if path is not None else raw_path(home, kind, prov.file_sha256)
-    _write_atomic(raw_table(kind, parts, prov), path)
-    return path
-
-
 # --- packs ----------------------------------------------------------------------------------
 
 def raw_file_shas(path: Path) -> list[str]:
@@ -282,17 +269,6 @@ class RawPacks:
     def add(self, kind: str, sha: str, table: pa.Table) -> None:
         self._pending.setdefault(kind, []).append(table)
         self._shas.setdefault(kind, set()).add(sha)
-
-    def discard(self, sha: str) -> None:
-        """Forget the rows of ``sha`` not written yet."""
-        import pyarrow.compute as pc
-
-        for kind, shas in self._shas.items():
-            if sha in shas:
-                shas.discard(sha)
-                self._pending[kind] = [
-                    t.filter(pc.not_equal(t.column("_file_sha256"), sha))
-                    for t in self._pending[kind]]
 
     def flush(self) -> list[Path]:
         """Write a pack of each kind's pending rows (not yet durable: the caller syncs before

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from bcd35.config import DEMO_INBOX, Home
 from bcd35.ingest import analyse, columnar, ingest_inbox
 from bcd35.ingest.pipeline import Analysis
-from bcd35.ingest.raw import Provenance, RawRows, write_raw
+from bcd35.ingest.raw import Provenance, RawRows
+from bcd35.ingest.raw import raw_table as make_raw_table
 from bcd35.ingest.rows import ParseContext
 from bench import generate
 
@@ -48,11 +49,12 @@ def context(path: Path) -> ParseContext:
 
 
 def raw_table(tmp_path: Path, analysis: Analysis, tag: str) -> object:
-    """The raw table ``_stage`` would write for the file (every sheet of its first kind)."""
+    """The raw table ``_stage`` makes of the file (every sheet of its first kind)."""
     sheets = [s for s in analysis.parsed if s.kind is analysis.parsed[0].kind]
     parts = [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets]
     prov = Provenance("ham_yen", "f" * 64, NOW, 7)
-    path = write_raw(Home(tmp_path), sheets[0].kind, parts, prov, path=tmp_path / f"{tag}.pq")
+    path = tmp_path / f"{tag}.pq"  # through Parquet, as a pack stores it
+    pq.write_table(make_raw_table(sheets[0].kind, parts, prov), path)
     return pq.read_table(path)
 
 
