@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bcd35.children import worker_start
 from bcd35.config import Home, committee_of, known_committees, page_timezone
@@ -55,19 +54,18 @@ from bcd35.ingest.raw import (
     Provenance,
     RawPacks,
     RawRows,
+    bytes_table,
     ensure_raw_schemas,
     migrate_raw_schemas,
     raw_table,
     staging_dir,
+    table_bytes,
 )
 from bcd35.ingest.reading import MAX_FILE_BYTES, ZIP_MAGIC, read_sheets, too_large
 from bcd35.ingest.rows import ParseContext, ParsedSheet, parse_sheet
 from bcd35.release_index import final_release_sources
 from bcd35.settings import settings
 from bcd35.vietnamese import utc_naive
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 IGNORED_PREFIXES = (".", "~$")  # hidden files, Office lock files
 
@@ -266,8 +264,9 @@ def _reason(errors: Sequence[CellError]) -> str:
     return f"{prefix}{first.reason_vi} / {first.reason_en}{more}"
 
 
-def _stage(analysis: Analysis, prov: Provenance) -> tuple[tuple[str, pa.Table], ...]:
-    """The raw rows of an accepted file, per kind: ``(kind, table)``.
+def _stage(analysis: Analysis, prov: Provenance) -> tuple[tuple[str, bytes], ...]:
+    """The raw rows of an accepted file, per kind: ``(kind, table)``, the table as an Arrow
+    IPC stream (:func:`~bcd35.ingest.raw.table_bytes`), as it crosses the pool's pipe.
 
     They reach the raw layer when the batch that registers the file writes its packs
     (:class:`_Batch`), in the order the registry records the files.
@@ -276,9 +275,9 @@ def _stage(analysis: Analysis, prov: Provenance) -> tuple[tuple[str, pa.Table], 
     for sheet in analysis.parsed:
         by_kind.setdefault(sheet.kind.name, []).append(sheet)
     return tuple(
-        (name, raw_table(sheets[0].kind,
-                         [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets],
-                         prov))
+        (name, table_bytes(raw_table(
+            sheets[0].kind, [RawRows(s.sheet, s.row_numbers, s.records, s.table) for s in sheets],
+            prov)))
         for name, sheets in by_kind.items())
 
 
@@ -313,8 +312,8 @@ def _accept(job: _Job, record: registry.RegisteredFile, read: _Read,
     if read.seq != record.ingest_seq:  # staged under another number: cannot happen
         raise RuntimeError(f"{rel}: staged as ingest_seq {read.seq}, registered as "
                            f"{record.ingest_seq}")
-    for name, table in read.staged:
-        job.packs.add(name, record.sha256, table)
+    for name, data in read.staged:
+        job.packs.add(name, record.sha256, bytes_table(data))
     kinds, rows = tuple(name for name, _ in read.staged), read.rows
     loaded = replace(record, kinds=kinds, status=registry.LOADED, rows=rows, error_count=0,
                      report_path=None, reason=None, data_rows=rows, rejected_rows=0)
@@ -405,7 +404,7 @@ class _Read:
     unreadable: str | None = None
     seconds: float = 0.0  # spent reading, hashing and analysing
     seq: int = 0  # the ingest_seq its raw rows were made under
-    staged: tuple[tuple[str, pa.Table], ...] = ()  # (kind, raw rows) of an accepted file
+    staged: tuple[tuple[str, bytes], ...] = ()  # (kind, raw rows as IPC) of an accepted file
     rows: int = 0  # rows staged
 
 

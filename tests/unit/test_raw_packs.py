@@ -17,11 +17,13 @@ from bcd35.ingest.raw import (
     RawPacks,
     UnreadableRawFile,
     arrow_schema,
+    bytes_table,
     pack_files,
     raw_file_shas,
     raw_files,
     raw_shas,
     read_raw,
+    table_bytes,
 )
 
 DEMO = Path(__file__).resolve().parents[2] / "seeds" / "demo" / "inbox"
@@ -147,3 +149,16 @@ def test_a_nights_few_new_files_make_one_pack_among_many_unchanged(
     assert len(result.loaded) == 2
     [pack] = raw_files(home, "meeting_log")
     assert len(raw_file_shas(pack)) == 2
+
+
+def test_a_workers_rows_cross_the_pipe_whole_and_only_their_own() -> None:
+    """What a worker sends is the table it made, and no more than its rows: a column that is
+    a slice of a larger buffer (the columnar reader's, say) does not carry the rest."""
+    import pyarrow as pa
+
+    n = 200_000
+    big = pa.table({"n": pa.array(range(n)), "s": pa.array([f"x{i}" for i in range(n)])})
+    rows = big.slice(1_000, 120)
+    data = table_bytes(rows)
+    assert bytes_table(data).equals(rows)
+    assert len(data) < 10_000 < rows.get_total_buffer_size()  # pickle would send the 200 000
