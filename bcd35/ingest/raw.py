@@ -157,7 +157,9 @@ def _part_table(kind: Kind, part: RawRows, prov: Provenance, schema: pa.Schema) 
 RAW_MODE = 0o640  # owner and the analysts' group: raw rows carry personal names
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
+def _write_atomic(table: pa.Table, path: Path, *, durable: bool = False) -> None:
+    """Write ``path`` whole or not at all; ``durable``: on disk, name included, when it
+    returns (else the caller syncs)."""
     import pyarrow.parquet as pq
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,9 +167,18 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     try:
         pq.write_table(table, tmp)
         os.chmod(tmp, RAW_MODE)
+        if durable:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    if durable:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def raw_table(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> pa.Table:
@@ -303,14 +314,15 @@ class RawPacks:
         self._shas.clear()
         return written
 
-    def _write(self, kind: str, table: pa.Table, shas: Iterable[str]) -> Path:
+    def _write(self, kind: str, table: pa.Table, shas: Iterable[str], *,
+               durable: bool = False) -> Path:
         if kind not in self._next:
             numbers = [_age(p)[0] for p in raw_files(self.home, kind)]
             self._next[kind] = max([0, *numbers]) + 1
         path = self.home.raw / kind / f"pack-{self._next[kind]:08d}.parquet"
         self._next[kind] += 1
         metadata = {FILES_KEY: json.dumps(sorted(shas)).encode()}
-        _write_atomic(table.replace_schema_metadata(metadata), path)
+        _write_atomic(table.replace_schema_metadata(metadata), path, durable=durable)
         return path
 
     def retain(self, keep: frozenset[str] | set[str]) -> list[Path]:
@@ -341,7 +353,9 @@ class RawPacks:
                     table = pq.read_table(path)
                     mask = pc.is_in(table.column("_file_sha256"),
                                     pa.array(sorted(wanted), pa.string()))
-                    self._write(kind, conform(KINDS[kind], table.filter(mask)), wanted)
+                    # durable before the pack it replaces goes: those rows are committed
+                    self._write(kind, conform(KINDS[kind], table.filter(mask)), wanted,
+                                durable=True)
                     failpoint("raw:rewritten")
                 path.unlink()
                 removed.append(path)

@@ -77,6 +77,35 @@ def test_retain_rewrites_a_pack_without_the_files_it_drops(home: Home) -> None:
         read_raw(home, "meta_posts", shas[1]).select(arrow_schema(KINDS["meta_posts"]).names))
 
 
+def test_a_rewritten_pack_is_on_disk_before_the_pack_it_replaces_goes(
+        home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows retain() moves belong to committed files: a power cut between the two steps
+    must find them in the new pack (its data and its name synced) or in the old one."""
+    import os
+
+    events: list[tuple[str, str]] = []
+    fsync, unlink = os.fsync, Path.unlink
+
+    def spy_fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        fsync(fd)
+
+    def spy_unlink(path: Path, missing_ok: bool = False) -> None:
+        events.append(("unlink", str(path)))
+        unlink(path, missing_ok=missing_ok)
+
+    [pack] = raw_files(home, "meta_posts")
+    keep = frozenset(raw_shas(home)) - {raw_file_shas(pack)[0]}
+    monkeypatch.setattr(os, "fsync", spy_fsync)
+    monkeypatch.setattr(Path, "unlink", spy_unlink)
+    RawPacks(home).retain(keep)
+    [new] = raw_files(home, "meta_posts")
+    gone = events.index(("unlink", str(pack)))
+    synced = [name for event, name in events[:gone] if event == "fsync"]
+    assert any(Path(name).name.startswith(f".{new.name}.") for name in synced)  # its data
+    assert str(new.parent) in synced  # its name
+
+
 def test_retain_keeps_what_it_should_and_removes_packs_of_no_file(home: Home) -> None:
     everything = frozenset(raw_shas(home))
     listing = sorted(p for kind in KINDS for p in raw_files(home, kind))
