@@ -40,6 +40,12 @@ PUBLISHED_PARTITIONS_DOCS = {  # comments on the table and its columns, for `des
     "reason": "What the clerk must fix, Vietnamese / English, one line per row (withheld only).",
 }
 
+# The queries a night's publish and report run on every night bind no parameter: DuckDB's
+# Python client imports numpy and pandas on the first one (0.5 s, and 86 MiB, in a stage that
+# uses neither), and ``executemany`` costs about 1 ms a row. Names are filtered in Python, a
+# year goes in as an int, the build id as a quoted literal; the few rows of withheld
+# partitions (clerk text) stay bound parameters.
+
 
 def partitions_of(rows: Iterable[Mapping[str, object]]) -> set[Partition] | None:
     """The partitions failing rows concern; ``None`` when a row names none (not scoped)."""
@@ -126,14 +132,16 @@ def partitioned_tables(con: duckdb.DuckDBPyConnection, schema: str = "marts",
     year."""
     catalog = catalog or con.execute("select current_database()").fetchone()[0]
     rows = con.execute(
-        "select c.table_name, list(c.column_name order by c.ordinal_position) "
+        "select c.table_catalog, c.table_schema, c.table_name, "
+        "list(c.column_name order by c.ordinal_position) "
         "from information_schema.columns c join information_schema.tables t "
         "on t.table_catalog = c.table_catalog and t.table_schema = c.table_schema "
-        "and t.table_name = c.table_name where c.table_catalog = ? and c.table_schema = ? "
-        "and t.table_type = 'BASE TABLE' group by 1 order by 1",
-        [catalog, schema]).fetchall()
+        "and t.table_name = c.table_name where t.table_type = 'BASE TABLE' "
+        "group by 1, 2, 3 order by 3").fetchall()
     tables = {}
-    for name, columns in rows:
+    for in_catalog, in_schema, name, columns in rows:
+        if (in_catalog, in_schema) != (catalog, schema):
+            continue
         column = year_column(columns)
         if column is not None and f"{schema}.{name}" != PUBLISHED_PARTITIONS:
             tables[f"{schema}.{name}"] = PartitionedTable(column, "committee_code" in columns)
@@ -150,10 +158,9 @@ def partition_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Mapping]
         columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
         if not how.by_committee or "source_file_sha256" not in columns:
             continue
-        shas |= {r[0] for r in con.execute(
-            f"select distinct source_file_sha256 from {table} "
-            f"where committee_code = ? and {how.year_column} = ?",
-            [committee, year]).fetchall()}
+        shas |= {sha for who, sha in con.execute(
+            f"select distinct committee_code, source_file_sha256 from {table} "
+            f"where {how.year_column} = {int(year)}").fetchall() if who == committee}
     return [dict(s) for s in sources if not shas or s["sha256"] in shas]
 
 
@@ -211,10 +218,9 @@ def _present(con: duckdb.DuckDBPyConnection, tables: Mapping[str, PartitionedTab
 def _origins(con: duckdb.DuckDBPyConnection,
              catalog: str) -> dict[Partition, tuple[str, str | None]]:
     """partition → (status, build id it comes from) in ``catalog``'s published_partitions."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = ? "
-        "and table_schema = 'marts' and table_name = 'published_partitions'",
-        [catalog]).fetchone()[0]
+    exists = (catalog, "marts", "published_partitions") in con.execute(
+        "select table_catalog, table_schema, table_name from information_schema.tables "
+        "where table_name = 'published_partitions'").fetchall()
     if not exists:
         return {}
     quoted = '"' + catalog.replace('"', '""') + '"'
@@ -227,7 +233,6 @@ def _write_published_partitions(con: duckdb.DuckDBPyConnection,
                                 tables: Mapping[str, PartitionedTable],
                                 build_id: str, held: Mapping[Partition, Withheld],
                                 origin: Mapping[Partition, str | None]) -> None:
-    present = _present(con, tables)
     con.execute(f"create or replace table {PUBLISHED_PARTITIONS} (committee_code varchar, "
                 "year integer, status varchar, build_id varchar, failed_checks varchar, "
                 "reason varchar)")
@@ -235,16 +240,24 @@ def _write_published_partitions(con: duckdb.DuckDBPyConnection,
         target = f"column {PUBLISHED_PARTITIONS}.{column}" if column else \
             f"table {PUBLISHED_PARTITIONS}"
         con.execute(f"comment on {target} is '{text}'")
-    rows = []
-    for part in sorted(present | set(held)):
-        w = held.get(part)
-        if w is None:
-            rows.append((*part, "current", build_id, None, None))
-        else:
-            rows.append((*part, "withheld", origin.get(part), ", ".join(w.checks),
-                         "\n".join(w.messages)))
+    union = " union ".join(f"select committee_code, cast({how.year_column} as integer) "
+                           f"as year from {table}" for table, how in tables.items()
+                           if how.by_committee)
+    if union:  # every partition with rows but the few withheld: by SQL, no Python row
+        not_held = " and ".join(f"not (committee_code = {_text(c)} and year = {int(y)})"
+                                for c, y in sorted(held)) or "true"
+        con.execute(f"insert into {PUBLISHED_PARTITIONS} select committee_code, year, "
+                    f"'current', {_text(build_id)}, null, null from ({union}) "
+                    f"where year is not null and {not_held} order by 1, 2")
+    rows = [(*part, "withheld", origin.get(part), ", ".join(w.checks), "\n".join(w.messages))
+            for part, w in sorted(held.items())]
     if rows:
         con.executemany(f"insert into {PUBLISHED_PARTITIONS} values (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _text(value: str) -> str:
+    """``value`` as an SQL string literal (DuckDB reads no escape in one but ``''``)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def published_partitions(build: Path) -> dict[Partition, tuple[str, str | None]]:
