@@ -116,7 +116,9 @@ def _read_xlsx(path: Path) -> list:
     import pandas as pd
 
     frames = []
-    for sheet in pd.read_excel(path, sheet_name=None, header=None, dtype=object).values():
+    # openpyxl named: pandas' default, which pandas 3 warns for each file will change
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
+    for sheet in sheets.values():
         for i in range(min(20, len(sheet))):
             cells = [str(c).strip() for c in sheet.iloc[i].tolist()]
             if "Tên ấn phẩm" in cells or "Năm thành tích" in cells:
