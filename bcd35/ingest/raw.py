@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bcd35.config import Home
+from bcd35.durable import sync_directory
 from bcd35.failpoints import failpoint
 from bcd35.ingest.kinds import KINDS, Kind
 
@@ -174,11 +175,7 @@ def _write_atomic(table: pa.Table, path: Path, *, durable: bool = False) -> None
     finally:
         tmp.unlink(missing_ok=True)
     if durable:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(path.parent)
 
 
 def raw_table(kind: Kind, parts: Sequence[RawRows], prov: Provenance) -> pa.Table:

@@ -21,6 +21,7 @@ from bcd35.audit import AuditResult, audit_candidate
 from bcd35.audit.scope import FULL, Reuse
 from bcd35.audit.tables import write_duckdb
 from bcd35.config import Home
+from bcd35.durable import sync_directory
 from bcd35.partitions import Withheld, keep_withheld
 from bcd35.settings import settings
 from bcd35.warehouse.base import Warehouse, source_counts_sql
@@ -175,11 +176,7 @@ class DuckDBWarehouse(Warehouse):
             tmp.unlink()
         os.symlink(os.path.relpath(target, link.parent), tmp)
         os.replace(tmp, link)
-        fd = os.open(link.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(link.parent)
         history = self.history(home)
         if build_id not in history:  # a rollback switches back to a build in force
             self.set_history(home, [*history, build_id])
