@@ -206,13 +206,19 @@ def keep_withheld(candidate: Path, previous: Path | None, build_id: str,
 def _present(con: duckdb.DuckDBPyConnection, tables: Mapping[str, PartitionedTable],
              catalog: str | None = None) -> set[Partition]:
     """Every partition with a row in one of ``tables``."""
-    prefix = f"{catalog}." if catalog else ""
-    union = " union ".join(f"select committee_code, cast({how.year_column} as integer) as year "
-                           f"from {prefix}{table}" for table, how in tables.items()
-                           if how.by_committee)
+    union = _partitions_sql(tables, catalog)
     if not union:
         return set()
     return {(c, int(y)) for c, y in con.execute(union).fetchall() if y is not None}
+
+
+def _partitions_sql(tables: Mapping[str, PartitionedTable], catalog: str | None = None) -> str:
+    """A query of every ``(committee_code, year)`` with a row in one of ``tables`` (the year
+    may be null); "" when none is by committee."""
+    prefix = f"{catalog}." if catalog else ""
+    return " union ".join(f"select committee_code, cast({how.year_column} as integer) as year "
+                          f"from {prefix}{table}" for table, how in tables.items()
+                          if how.by_committee)
 
 
 def _origins(con: duckdb.DuckDBPyConnection,
@@ -240,9 +246,7 @@ def _write_published_partitions(con: duckdb.DuckDBPyConnection,
         target = f"column {PUBLISHED_PARTITIONS}.{column}" if column else \
             f"table {PUBLISHED_PARTITIONS}"
         con.execute(f"comment on {target} is '{text}'")
-    union = " union ".join(f"select committee_code, cast({how.year_column} as integer) "
-                           f"as year from {table}" for table, how in tables.items()
-                           if how.by_committee)
+    union = _partitions_sql(tables)
     if union:  # every partition with rows but the few withheld: by SQL, no Python row
         not_held = " and ".join(f"not (committee_code = {_text(c)} and year = {int(y)})"
                                 for c, y in sorted(held)) or "true"
