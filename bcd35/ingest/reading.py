@@ -220,6 +220,16 @@ def _encoding_error(data: bytes, exc: UnicodeDecodeError, encoding: str,
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    if '"' not in text:
+        # nothing quoted, so no value spans lines: record n is line n. Read in one call; any
+        # error (an overlong cell) is met again below, which names its line
+        try:
+            records = list(reader)
+        except csv.Error:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        else:
+            yield from enumerate(map(tuple, records), start=1)
+            return
     start = 1
     try:
         for cells in reader:
@@ -250,13 +260,24 @@ def _oversized_cell(line: int) -> FileRejected:
         "then save it and drop it into the inbox again.", line=line)
 
 
+def _first_lines(text: str, n: int) -> list[str]:
+    """The first ``n`` non-blank lines of ``text.splitlines()``, splitting only the start of
+    the text: of a longer head's lines, all but the last are whole."""
+    size = 8192
+    while True:
+        lines = [line for line in text[:size].splitlines() if line.strip()]
+        if len(lines) > n or size >= len(text):
+            return lines[:n]
+        size *= 8
+
+
 def sniff_delimiter(text: str, is_header: HeaderTest) -> str:
     """The delimiter under which one of the first lines reads as a known header.
 
     When no line does, the delimiter that splits the first non-blank line into more cells (the
     file will then be quarantined by kind detection, which names the closest kind).
     """
-    lines = [line for line in text.splitlines() if line.strip()][:HEADER_SCAN_ROWS]
+    lines = _first_lines(text, HEADER_SCAN_ROWS)
     for line in lines:
         for delimiter in DELIMITERS:
             cells = next(csv.reader([line], delimiter=delimiter), [])
@@ -271,8 +292,9 @@ def read_csv(text: str, is_header: HeaderTest) -> RawSheet:
     rows: list[Row] = []
     budget = _Budget(None)
     for line, cells in _csv_rows(text, delimiter):
-        if not is_blank_row(cells):
-            budget.count(line, cells)
+        joined = "".join(cells)  # CSV cells are texts: blank when all of them are
+        if joined and not joined.isspace():
+            budget.count(line, cells, filled=len(cells) - cells.count(""))
             rows.append((line, cells))
     return RawSheet(name=None, rows=tuple(rows), is_csv=True)
 
@@ -284,10 +306,11 @@ class _Budget:
     sheet: str | None
     cells: int = 0
 
-    def count(self, number: int, cells: Sequence[object]) -> None:
-        where_vi = f"trang tính «{self.sheet}» " if self.sheet is not None else ""
-        where_en = f"sheet '{self.sheet}' " if self.sheet is not None else ""
+    def count(self, number: int, cells: Sequence[object], filled: int | None = None) -> None:
+        """``filled``: the non-empty cells of ``cells`` when the caller knows them."""
         if number > MAX_ROWS:
+            where_vi = f"trang tính «{self.sheet}» " if self.sheet is not None else ""
+            where_en = f"sheet '{self.sheet}' " if self.sheet is not None else ""
             raise FileRejected(
                 f"Tệp quá lớn: {where_vi}có nội dung hoặc định dạng quá dòng {MAX_ROWS}. Hãy "
                 f"xoá các dòng thừa bên dưới dữ liệu (Ctrl+End cho biết ô cuối cùng) hoặc tách "
@@ -295,7 +318,8 @@ class _Budget:
                 f"The file is too large: {where_en}has content or formatting beyond row "
                 f"{MAX_ROWS}. Delete the stray rows below the data (Ctrl+End shows the last "
                 f"cell) or split the file.", line=number, sheet=self.sheet)
-        self.cells += sum(1 for c in cells if c is not None and c != "")
+        self.cells += filled if filled is not None else sum(
+            1 for c in cells if c is not None and c != "")
         if self.cells > MAX_CELLS:
             raise FileRejected(
                 f"Tệp quá lớn: hơn {MAX_CELLS} ô có dữ liệu. Hãy tách thành nhiều tệp nhỏ hơn.",
