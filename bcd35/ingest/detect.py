@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from bcd35.ingest.errors import FileRejected
 from bcd35.ingest.kinds import KINDS, Column, Kind
@@ -56,13 +57,20 @@ def header_text(cell: object) -> str:
     return " ".join(str(cell).split()) if cell is not None else ""
 
 
-def _locate(cells: Sequence[object], kind: Kind) -> tuple[dict[str, int], dict[str, int]]:
-    """Positions and spellings of the columns of ``kind`` found in ``cells`` (first wins)."""
+def _folded(cells: Sequence[object]) -> list[str]:
+    """Each cell in the form headers are compared in."""
+    return [fold_header(header_text(cell)) for cell in cells]
+
+
+def _locate(cells: Sequence[object], kind: Kind, folded: Sequence[str] | None = None,
+            ) -> tuple[dict[str, int], dict[str, int]]:
+    """Positions and spellings of the columns of ``kind`` found in ``cells`` (first wins);
+    ``folded``: :func:`_folded` of ``cells``, when the caller has it for several kinds."""
     spellings = _spellings()[kind.name]
     positions: dict[str, int] = {}
     spelling: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        found = spellings.get(fold_header(header_text(cell)))
+    for index, key in enumerate(folded if folded is not None else _folded(cells)):
+        found = spellings.get(key)
         if found and found[0].name not in positions:
             positions[found[0].name] = index
             spelling[found[0].name] = found[1]
@@ -87,8 +95,9 @@ def _missing(kind: Kind, positions: dict[str, int]) -> tuple[str, ...]:
 def match_row(cells: Sequence[object], line: int) -> HeaderMatch | None:
     """The kind whose required columns are all in ``cells`` (most columns recognised wins)."""
     candidates: list[HeaderMatch] = []
+    folded = _folded(cells)
     for kind in KINDS.values():
-        positions, spelling = _locate(cells, kind)
+        positions, spelling = _locate(cells, kind, folded)
         if not _missing(kind, positions):
             text = {name: header_text(cells[i]) for name, i in positions.items()}
             candidates.append(HeaderMatch(kind, line, len(cells), positions, text, spelling))
@@ -107,11 +116,14 @@ def match_row(cells: Sequence[object], line: int) -> HeaderMatch | None:
 
 def is_known_header(cells: Sequence[object]) -> bool:
     """True when ``cells`` is the header row of some kind (used to sniff CSV delimiters)."""
-    return any(not _missing(kind, _locate(cells, kind)[0]) for kind in KINDS.values())
+    folded = _folded(cells)
+    return any(not _missing(kind, _locate(cells, kind, folded)[0]) for kind in KINDS.values())
 
 
 def _scan_rows(sheet: RawSheet) -> list[Row]:
-    return [row for row in sheet.rows if not is_blank_row(row[1])][:HEADER_SCAN_ROWS]
+    """The first ``HEADER_SCAN_ROWS`` non-blank rows (the rest of the sheet is not looked at)."""
+    return list(islice((row for row in sheet.rows if not is_blank_row(row[1])),
+                       HEADER_SCAN_ROWS))
 
 
 def find_header(sheet: RawSheet) -> HeaderMatch | None:

@@ -145,13 +145,13 @@ def _part_table(kind: Kind, part: RawRows, prov: Provenance, schema: pa.Schema) 
     arrays = []
     for field in schema:
         if field.name in constant:
-            arrays.append(pa.array([constant[field.name]] * n, field.type))
+            arrays.append(pa.repeat(pa.scalar(constant[field.name], field.type), n))
         elif field.name == "_row_number":
             arrays.append(pa.array(part.row_numbers, field.type))
-        elif field.name == "_year":
-            arrays.append(year_array(part.table.column(kind.year_column)).cast(field.type))
         else:
-            arrays.append(part.table.column(field.name).cast(field.type))
+            column = (year_array(part.table.column(kind.year_column)) if field.name == "_year"
+                      else part.table.column(field.name))
+            arrays.append(column if column.type == field.type else column.cast(field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
