@@ -518,6 +518,16 @@ def _in_order(pool: ProcessPoolExecutor, tasks: Sequence[_Task],
         yield done
 
 
+def _before_fork() -> None:
+    """Import once, before the workers are forked, what each of them would import on its own:
+    pyarrow imports pandas (its pandas shim) on its first conversion of a Python list, 0.3–0.5 s
+    of CPU in each process; the main process converts lists too, so it pays that once, here,
+    and the workers inherit it (docs/performance.md#csv-shortcuts)."""
+    import pyarrow as pa
+
+    pa.array([0], pa.int64())
+
+
 @contextmanager
 def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read]]:
     """The files read in order: by a pool of processes when there are many, else inline."""
@@ -527,6 +537,7 @@ def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read
         return
     # fork: the workers inherit the imported modules and the reader, and nothing re-imports
     # the main module (a script without a __main__ guard, or Airflow's task runner)
+    _before_fork()
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                initargs=(reader, os.getpid()))
