@@ -62,14 +62,13 @@ def _folded(cells: Sequence[object]) -> list[str]:
     return [fold_header(header_text(cell)) for cell in cells]
 
 
-def _locate(cells: Sequence[object], kind: Kind, folded: Sequence[str] | None = None,
-            ) -> tuple[dict[str, int], dict[str, int]]:
-    """Positions and spellings of the columns of ``kind`` found in ``cells`` (first wins);
-    ``folded``: :func:`_folded` of ``cells``, when the caller has it for several kinds."""
+def _locate(folded: Sequence[str], kind: Kind) -> tuple[dict[str, int], dict[str, int]]:
+    """Positions and spellings of the columns of ``kind`` found in a row's cells, given
+    :func:`_folded` (once per row, for every kind); the first of a column wins."""
     spellings = _spellings()[kind.name]
     positions: dict[str, int] = {}
     spelling: dict[str, int] = {}
-    for index, key in enumerate(folded if folded is not None else _folded(cells)):
+    for index, key in enumerate(folded):
         found = spellings.get(key)
         if found and found[0].name not in positions:
             positions[found[0].name] = index
@@ -97,7 +96,7 @@ def match_row(cells: Sequence[object], line: int) -> HeaderMatch | None:
     candidates: list[HeaderMatch] = []
     folded = _folded(cells)
     for kind in KINDS.values():
-        positions, spelling = _locate(cells, kind, folded)
+        positions, spelling = _locate(folded, kind)
         if not _missing(kind, positions):
             text = {name: header_text(cells[i]) for name, i in positions.items()}
             candidates.append(HeaderMatch(kind, line, len(cells), positions, text, spelling))
@@ -117,7 +116,7 @@ def match_row(cells: Sequence[object], line: int) -> HeaderMatch | None:
 def is_known_header(cells: Sequence[object]) -> bool:
     """True when ``cells`` is the header row of some kind (used to sniff CSV delimiters)."""
     folded = _folded(cells)
-    return any(not _missing(kind, _locate(cells, kind, folded)[0]) for kind in KINDS.values())
+    return any(not _missing(kind, _locate(folded, kind)[0]) for kind in KINDS.values())
 
 
 def _scan_rows(sheet: RawSheet) -> list[Row]:
@@ -153,8 +152,9 @@ def closest_kind(sheets: Iterable[RawSheet]) -> NearMiss:
     rows = [(sheet.name, row) for sheet in sheets for row in _scan_rows(sheet)] or \
         [(None, (0, ()))]
     for sheet_name, (line, cells) in rows:
+        folded = _folded(cells)
         for kind in KINDS.values():
-            positions, _ = _locate(cells, kind)
+            positions, _ = _locate(folded, kind)
             miss = NearMiss(kind, _missing(kind, positions), len(positions),
                             line or None, sheet_name)
             if best is None or (len(miss.missing), -miss.present) < \

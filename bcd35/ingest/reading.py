@@ -219,17 +219,20 @@ def _encoding_error(data: bytes, exc: UnicodeDecodeError, encoding: str,
 
 
 def _csv_rows(text: str, delimiter: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    def records() -> Any:  # a csv reader (its line_num numbers the lines below)
+        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
     if '"' not in text:
         # nothing quoted, so no value spans lines: record n is line n. Read in one call; any
         # error (an overlong cell) is met again below, which names its line
         try:
-            records = list(reader)
+            every = list(records())
         except csv.Error:
-            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+            pass
         else:
-            yield from enumerate(map(tuple, records), start=1)
+            yield from enumerate(map(tuple, every), start=1)
             return
+    reader = records()
     start = 1
     try:
         for cells in reader:
