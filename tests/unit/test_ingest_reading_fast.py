@@ -12,7 +12,7 @@ import csv
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bcd35.ingest.detect import is_known_header
@@ -55,6 +55,8 @@ def outcome(read, *args):
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS, st.sampled_from([",", ";", "\t"]))
+@example('a,"b\nc"\nd\n', ",")  # a quoted value over two lines: the next record is line 3
+@example('"x"\r\n\r\n"y\rz"\n;', ";")
 def test_records_and_their_lines_equal_the_plain_reading(text: str, delimiter: str) -> None:
     assert outcome(_csv_rows, text, delimiter) == outcome(plain_rows, text, delimiter)
 
@@ -79,6 +81,7 @@ def test_first_lines_of_a_long_text_cut_anywhere(head: int, n: int) -> None:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXTS)
+@example("a,b\n \u00a0, \t\n,\nc,d\n")  # rows of white space and of empty cells are blank
 def test_the_rows_kept_are_the_non_blank_ones(text: str) -> None:
     """read_csv keeps the rows :func:`is_blank_row` keeps, with the same cells."""
     try:
