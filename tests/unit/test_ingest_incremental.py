@@ -111,7 +111,7 @@ class CountingPool(ProcessPoolExecutor):
 
     def submit(self, fn, /, *args, **kwargs):
         if fn is pipeline._read_in_worker:
-            CountingPool.submitted += 1
+            CountingPool.submitted += len(args[0])  # a chunk of files
         return super().submit(fn, *args, **kwargs)
 
 

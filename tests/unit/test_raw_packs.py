@@ -195,6 +195,7 @@ def test_a_workers_rows_cross_the_pipe_whole_and_only_their_own() -> None:
 
 WORKERS_INHERIT = """
 import os, sys
+from pathlib import Path
 os.environ["BCD35_INGEST_WORKERS"] = "2"
 from bcd35.ingest import pipeline
 
@@ -202,7 +203,7 @@ def reader(task):
     return "pandas" in sys.modules  # before anything in the worker converts a list
 
 before = "pandas" in sys.modules
-tasks = list(range(2 * pipeline.MIN_FILES_PER_WORKER))
+tasks = [pipeline._Task(Path(str(n)), str(n), n) for n in range(2 * pipeline.MIN_FILES_PER_WORKER)]
 with pipeline._reading(reader, tasks) as reads:
     inherited = list(reads)
 print(before, len(inherited), all(inherited))
@@ -221,3 +222,26 @@ def test_the_workers_inherit_what_pyarrow_imports_on_its_first_conversion() -> N
     before, reads, inherited = out.stdout.split()
     assert (before, reads) == ("False", "64")  # the pool ran, from a process without pandas
     assert inherited == "True"
+
+
+def _tasks(*sizes: int) -> list:
+    from bcd35.ingest import pipeline
+
+    return [pipeline._Task(Path(f"f{n}.csv"), f"f{n}.csv", n, size)
+            for n, size in enumerate(sizes)]
+
+
+def test_files_go_to_the_workers_in_chunks_of_a_few_small_files_in_order() -> None:
+    """Each message to a worker costs the main process as much as reading a small file's
+    cells: small files travel a few at a time, every file once and in the inbox's order, and
+    no chunk holds more than ``CHUNK_BYTES`` unless it is one file alone."""
+    from bcd35.ingest import pipeline
+
+    mib = 1024 * 1024
+    small = _tasks(*[10_000] * 19)
+    chunks = list(pipeline._chunks(small))
+    assert [len(c) for c in chunks] == [8, 8, 3]
+    assert [t for c in chunks for t in c] == small
+    sized = _tasks(3 * mib, 2 * mib, 40 * mib, 1, 1, 4 * mib)
+    assert [[t.seq for t in c] for c in pipeline._chunks(sized)] == [[0], [1], [2], [3, 4], [5]]
+    assert list(pipeline._chunks([])) == []
