@@ -502,7 +502,7 @@ def ingest_workers() -> int:
 
 
 MIN_FILES_PER_WORKER = 32  # below this, starting worker processes costs more than it saves
-CHUNK_FILES = 8  # files sent to a worker at once: the pool's own work is per message
+CHUNK_FILES = 16  # files sent to a worker at once: the pool's own work is per message
 CHUNK_BYTES = 4 * 1024 * 1024  # … and no more bytes than this, unless one file is larger
 
 

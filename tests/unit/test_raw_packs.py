@@ -238,9 +238,9 @@ def test_files_go_to_the_workers_in_chunks_of_a_few_small_files_in_order() -> No
     from bcd35.ingest import pipeline
 
     mib = 1024 * 1024
-    small = _tasks(*[10_000] * 19)
+    small = _tasks(*[10_000] * (2 * pipeline.CHUNK_FILES + 3))
     chunks = list(pipeline._chunks(small))
-    assert [len(c) for c in chunks] == [8, 8, 3]
+    assert [len(c) for c in chunks] == [pipeline.CHUNK_FILES, pipeline.CHUNK_FILES, 3]
     assert [t for c in chunks for t in c] == small
     sized = _tasks(3 * mib, 2 * mib, 40 * mib, 1, 1, 4 * mib)
     assert [[t.seq for t in c] for c in pipeline._chunks(sized)] == [[0], [1], [2], [3, 4], [5]]
