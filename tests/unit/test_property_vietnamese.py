@@ -165,3 +165,30 @@ def test_mojibake_of_vietnamese_text_is_always_found(text: str) -> None:
                       for b in text.encode("utf-8"))
     found = find_mojibake(garbled)
     assert found is not None and found[1] in text
+
+
+def test_the_byte_search_finds_exactly_where_the_text_pattern_can_match() -> None:
+    """``find_mojibake`` first looks for a candidate in the text's UTF-8 bytes (three times as
+    fast as the text pattern): every pair of characters, around the lead characters' range
+    and against every continuation up to U+2FFF, is found by both or by neither."""
+    from bcd35.vietnamese import _MOJIBAKE, _MOJIBAKE_UTF8
+
+    leads = [chr(c) for c in (0x41, *range(0xA0, 0x101), 0x1EA0, 0x1EC5)]
+    seconds = [chr(c) for c in (0x41, *range(0x80, 0x3000))]
+    differ = [(first, second) for first in leads for second in seconds
+              if (_MOJIBAKE.match(first + second) is not None)
+              != (_MOJIBAKE_UTF8.match((first + second).encode()) is not None)]
+    assert differ == []
+
+
+def test_every_vietnamese_letter_garbled_is_found() -> None:
+    """Each letter alone, opened as Windows-1252 and saved as UTF-8 (what the property above
+    draws at random), is found and named."""
+    missed = []
+    for letter in sorted(ch for ch in VIETNAMESE_LETTERS if ord(ch) > 0x7F):
+        garbled = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
+                          for b in letter.encode("utf-8"))
+        found = find_mojibake(f"Ban {garbled} x")
+        if found is None or found[1] != letter:
+            missed.append(letter)
+    assert missed == []
