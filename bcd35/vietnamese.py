@@ -159,7 +159,7 @@ def _in_utf8(lead: str, continuation: str) -> re.Pattern[bytes]:
     in the text's UTF-8 bytes: the same places as the text pattern (UTF-8 spells each
     character alone, and a lead byte starts a character), found three times as fast, since a
     byte pattern that starts with a fixed byte is searched for that byte first."""
-    def chars(cls: str) -> list[str]:
+    def chars(cls: str) -> list[str]:  # both classes end before U+3000 (U+2122 the last)
         pattern = re.compile(f"[{cls}]")
         return [chr(c) for c in range(0x80, 0x3000) if pattern.match(chr(c))]
 

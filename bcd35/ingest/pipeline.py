@@ -509,8 +509,8 @@ CHUNK_BYTES = 4 * 1024 * 1024  # … and no more bytes than this, unless one fil
 def _chunks(tasks: Sequence[_Task]) -> Iterator[list[_Task]]:
     """Consecutive tasks in groups of at most ``CHUNK_FILES`` files and ``CHUNK_BYTES`` (a
     larger file goes alone). Each message to and from a worker costs the main process about
-    0.2 ms of CPU (pickling, the pool's thread, the future): at province, 8 556 files, it was
-    1.6 s of a 27 s ingest (docs/performance.md#chunks)."""
+    0.2 ms of CPU (pickling, the pool's thread, the future): about 1.6 s for the 8 556 files
+    of a province night, a 27 s ingest then (docs/performance.md#chunks)."""
     chunk: list[_Task] = []
     size = 0
     for task in tasks:
