@@ -172,9 +172,10 @@ class Analysis:
         return self.data_rows - self.rejected_rows
 
 
-def _walk(inbox: Path) -> tuple[list[Path], list[Path]]:
-    """(regular files, entries refused: symbolic links and special files), hidden files aside."""
-    files: list[Path] = []
+def _walk(inbox: Path) -> tuple[list[tuple[Path, os.stat_result]], list[Path]]:
+    """(regular files with their ``lstat``, entries refused: symbolic links and special
+    files), hidden files aside."""
+    files: list[tuple[Path, os.stat_result]] = []
     refused: list[Path] = []
     for folder, dirs, names in os.walk(inbox):
         base = Path(folder)
@@ -186,12 +187,15 @@ def _walk(inbox: Path) -> tuple[list[Path], list[Path]]:
                 continue
             path = base / name
             try:
-                regular = stat.S_ISREG(path.lstat().st_mode)
+                info = path.lstat()
             except OSError:
                 continue  # vanished while walking
-            (files if regular else refused).append(path)
+            if stat.S_ISREG(info.st_mode):
+                files.append((path, info))
+            else:
+                refused.append(path)
     order = lambda p: p.relative_to(inbox).parts  # noqa: E731
-    return sorted(files, key=order), sorted(refused, key=order)
+    return sorted(files, key=lambda f: order(f[0])), sorted(refused, key=order)
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -199,7 +203,7 @@ def inbox_files(inbox: Path) -> list[Path]:
 
     Hidden files, Office lock files (``~$…``), symbolic links and special files are left out.
     """
-    return _walk(inbox)[0]
+    return [path for path, _ in _walk(inbox)[0]]
 
 
 def analyse(data: bytes, ctx: ParseContext, *, columnar: bool = False) -> Analysis:
@@ -413,7 +417,7 @@ class _Task:
     path: Path
     rel: str  # relative to the inbox
     seq: int  # allocated for it, used if its bytes are new
-    size: int = 0  # bytes, as listed (it only groups the files sent to a worker together)
+    size: int = 0  # bytes, as the inbox was listed (only to group the files sent to a worker)
 
 
 @dataclass(frozen=True)
@@ -577,26 +581,15 @@ def _reading(reader: _Reader, tasks: Sequence[_Task]) -> Iterator[Iterator[_Read
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _size(path: Path) -> int:
-    """The size ``lstat`` gives, 0 when the file is gone (the reader reports that)."""
-    try:
-        return path.lstat().st_size
-    except OSError:
-        return 0
-
-
-def _known_unchanged(job: _Job, rel: str, path: Path,
+def _known_unchanged(job: _Job, rel: str, info: os.stat_result,
                      stats: dict[str, tuple[registry.FileStat, str]]) -> str | None:
-    """The sha256 of a file loaded before whose ``lstat`` has not changed since: not re-read."""
+    """The sha256 of a file loaded before whose ``lstat`` (``info``, taken by :func:`_walk`)
+    has not changed since: not re-read."""
     cached = stats.get(rel)
     if cached is None:
         return None
-    try:
-        stat = registry.FileStat.of(path.lstat())
-    except OSError:
-        return None
     before, sha = cached
-    return sha if stat == before and sha in job.reader.loaded else None
+    return sha if registry.FileStat.of(info) == before and sha in job.reader.loaded else None
 
 
 def _skip_known(job: _Job, known: registry.RegisteredFile, rel: str,
@@ -794,13 +787,13 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
                          registry.quarantined_seqs(conn))
         job = _Job(home, conn, moment, reader, packs, run_id)
         presence = _Presence()
-        files, refused = _walk(home.inbox)
+        listed, refused = _walk(home.inbox)
         stats = registry.file_stats(conn)
-        rels = [display_path(path.relative_to(home.inbox).as_posix()) for path in files]
-        unchanged = [_known_unchanged(job, rel, path, stats)
-                     for rel, path in zip(rels, files, strict=True)]
-        tasks = [_Task(path, rel, registry.allocate_ingest_seq(conn, "", moment), _size(path))
-                 for path, rel, sha in zip(files, rels, unchanged, strict=True)
+        rels = [display_path(path.relative_to(home.inbox).as_posix()) for path, _ in listed]
+        unchanged = [_known_unchanged(job, rel, info, stats)
+                     for rel, (_, info) in zip(rels, listed, strict=True)]
+        tasks = [_Task(path, rel, registry.allocate_ingest_seq(conn, "", moment), info.st_size)
+                 for (path, info), rel, sha in zip(listed, rels, unchanged, strict=True)
                  if sha is None]
         batch, pending = _Batch(conn, packs), iter(tasks)
         with _reading(reader, tasks) as reads:
