@@ -100,21 +100,21 @@ def _shown(browser, text: str, timeout: float = 60) -> None:
 def _replaced(browser, element, timeout: float = 60) -> None:
     """Wait (polling, bounded) until ``element``'s page is gone: the answer to a form posted
     from it has loaded (on a loaded machine it arrives after the click returns)."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def gone(_browser) -> bool:
+    stale = expected_conditions.staleness_of(element)
+
+    def gone(browser) -> bool:
         try:
-            element.is_enabled()
-        except StaleElementReferenceException:
-            return True
+            return stale(browser)
         except WebDriverException as exc:
             # asked while the new page replaces the old one, chromedriver may answer this for
             # the old page's element instead of "stale" (seen in a test run on a busy machine)
             if "does not belong to the document" in str(exc):
                 return True
             raise
-        return False
 
     WebDriverWait(browser, timeout).until(gone)
 
