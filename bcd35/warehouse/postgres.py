@@ -10,7 +10,7 @@
   source (:mod:`bcd35.audit.postgres`): SQL pushed down to the server.
 - **publish**: one transaction with ``SET LOCAL lock_timeout``: lock the published tables
   (``ACCESS EXCLUSIVE``, which waits for analysts' running statements and transactions on them
-  to finish), rename each published schema to ``p_<old build>_<layer>``, each candidate schema
+  to finish, holding none of the tables while it waits: :func:`_lock_published`), rename each published schema to ``p_<old build>_<layer>``, each candidate schema
   to its published name, move the analysts' ``USAGE`` along, record the switch. When the lock
   is not granted within the timeout the transaction rolls back and is retried with backoff: a
   running analyst query is never broken and never sees a mix of two builds.
@@ -548,6 +548,48 @@ def _tables_of(cur, schemas: tuple[str, ...]) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
+def _busy_table(cur, tables: Sequence[str]) -> str | None:
+    """Lock every table without waiting; the first one an analyst holds, or None when all are
+    locked. After a busy table the transaction is aborted: the caller rolls back."""
+    from psycopg2 import errors
+
+    for table in tables:
+        try:
+            cur.execute(f"lock table {table} in access exclusive mode nowait")
+        except errors.LockNotAvailable:
+            return table
+    return None
+
+
+def _lock_published(cur, tables: Sequence[str], timeout_ms: int) -> None:
+    """``ACCESS EXCLUSIVE`` on every published table, waiting only while holding none of them.
+
+    Taking the locks in one ``LOCK TABLE`` waits for a busy table while holding the ones before
+    it: an analyst whose transaction holds the busy table and then reads one of those waits for
+    the switch, which waits for the analyst (a deadlock, which PostgreSQL breaks by failing one
+    of them after ``deadlock_timeout``). Here every table is tried without waiting; when one is
+    busy, everything is released and the switch waits for that table alone, then tries again.
+    Raises ``LockNotAvailable`` when ``timeout_ms`` is spent.
+    """
+    from psycopg2 import errors
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    cur.execute("savepoint bcd35_locks")
+    while (busy := _busy_table(cur, tables)) is not None:
+        cur.execute("rollback to savepoint bcd35_locks")  # releases every table it locked
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            raise errors.LockNotAvailable(f"{busy} still held after {timeout_ms} ms")
+        cur.execute(f"set local lock_timeout = {left}")
+        cur.execute(f"lock table {busy} in access exclusive mode")  # the only wait
+    cur.execute("release savepoint bcd35_locks")
+
+
+def _lock_timeout_ms(cur) -> int:
+    cur.execute("select setting::int from pg_settings where name = 'lock_timeout'")
+    return cur.fetchone()[0]
+
+
 def _swap_once(conn, build_id: str, previous: str | None) -> None:
     retired_token = previous or f"unknown{int(time.time())}"
     with conn.cursor() as cur:
@@ -557,7 +599,7 @@ def _swap_once(conn, build_id: str, previous: str | None) -> None:
         published = [layer for layer in LAYERS if _schema_exists(cur, layer)]
         tables = _tables_of(cur, tuple(published))
         if tables:  # waits for analysts' statements/transactions on them (lock_timeout)
-            cur.execute(f"lock table {', '.join(tables)} in access exclusive mode")
+            _lock_published(cur, tables, _lock_timeout_ms(cur))
         for layer in LAYERS:
             if layer in published:
                 old = retired_schema(retired_token, layer)

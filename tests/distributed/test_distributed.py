@@ -452,8 +452,32 @@ def test_a_switch_that_never_gets_its_locks_leaves_the_last_good_build(cluster, 
         analyst = connect(cluster, "analyst")
         with analyst.cursor() as cur:
             cur.execute("select count(*) from marts.mart_kpi_annual")  # holds its lock
-        with pytest.raises(engine.SwapTimedOut):
-            engine.swap(conn, fake, attempts=2)
+        switch: dict = {}
+
+        def attempt():
+            try:
+                engine.swap(conn, fake, attempts=2)
+            except Exception as exc:  # asserted below
+                switch["error"] = exc
+
+        thread = threading.Thread(target=attempt)
+        thread.start()
+        # while the switch waits for the analyst's table (marts.fct_meetings sorts before it) ...
+        pid = conn.get_backend_pid()
+        deadline = time.monotonic() + 30
+        while rows(cluster, "select wait_event_type from pg_stat_activity where pid = %s",
+                   [pid]) != [("Lock",)]:
+            assert time.monotonic() < deadline, "the switch never waited for the analyst"
+            time.sleep(0.02)
+        # ... it holds no other published table: the analyst's transaction reads on, no wait
+        # (a switch that holds the tables it locked before waits for the analyst, who waits
+        # for it: a deadlock, broken only after deadlock_timeout by failing one of the two)
+        with analyst.cursor() as cur:
+            cur.execute("set local lock_timeout = '300ms'")
+            cur.execute("select count(*) from marts.fct_meetings")
+            assert cur.fetchone()[0] > 0
+        thread.join(60)
+        assert isinstance(switch.get("error"), engine.SwapTimedOut), switch
         analyst.rollback()
         analyst.close()
         assert rows(cluster, "select build_id from bcd35_ops.published") == [(current,)]
