@@ -10,10 +10,11 @@
   source (:mod:`bcd35.audit.postgres`): SQL pushed down to the server.
 - **publish**: one transaction with ``SET LOCAL lock_timeout``: lock the published tables
   (``ACCESS EXCLUSIVE``, which waits for analysts' running statements and transactions on them
-  to finish, holding none of the tables while it waits: :func:`_lock_published`), rename each published schema to ``p_<old build>_<layer>``, each candidate schema
-  to its published name, move the analysts' ``USAGE`` along, record the switch. When the lock
-  is not granted within the timeout the transaction rolls back and is retried with backoff: a
-  running analyst query is never broken and never sees a mix of two builds.
+  to finish, holding none of the tables while it waits: :func:`_lock_published`), rename each
+  published schema to ``p_<old build>_<layer>``, each candidate schema to its published name,
+  move the analysts' ``USAGE`` along, record the switch. When the lock is not granted within
+  the timeout the transaction rolls back and is retried with backoff: a running analyst query
+  is never broken and never sees a mix of two builds.
 - **readers** (report, status, releases): a local read-only DuckDB copy of the published
   analyst schemas, ``warehouse/postgres/<build>.duckdb``, made once per published build.
 
