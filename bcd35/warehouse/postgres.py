@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import logging
 import os
@@ -223,29 +224,64 @@ def _set_status(cur, build_id: str, status: str) -> None:
 
 # --- the raw layer --------------------------------------------------------------------------
 
-def _create_table_sql(kind: Kind) -> str:
+def raw_table_sql(kind: Kind) -> str:
     columns = ",\n    ".join(f'"{name}" {PG_TYPES[type_]}' for name, type_ in kind.schema())
     return f'create table {RAW_SCHEMA}."{kind.name}" (\n    {columns}\n)'
 
 
-def _rows(kind: Kind, files: list[Path]) -> list[tuple]:
+#: rows of the raw layer sent to PostgreSQL in one ``COPY`` (about 30–60 MB of CSV)
+COPY_BATCH_ROWS = 100_000
+
+
+def copy_raw(cur, kind: Kind, files: Sequence[Path], table: str | None = None) -> int:
+    """Copy the rows of ``files`` (raw Parquet of ``kind``) into ``table`` (default
+    ``raw.<kind>``) with ``COPY … FROM STDIN (FORMAT csv)``, in batches of about
+    :data:`COPY_BATCH_ROWS`; returns the rows copied.
+
+    Every present value is quoted and a missing one is an unquoted empty field, which is how
+    PostgreSQL's CSV format tells an empty string from NULL; a column a file lacks (an
+    optional one) is NULL. Nothing of a row passes through a Python object, unlike row-wise
+    ``INSERT``s (docs/production.md#the-postgresql-warehouse).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
     names = [name for name, _ in kind.schema()]
-    rows: list[tuple] = []
+    target = table or f'{RAW_SCHEMA}."{kind.name}"'
+    quoted = ", ".join(f'"{name}"' for name in names)
+    sql = f"copy {target} ({quoted}) from stdin with (format csv)"
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+    batch, n_batch, copied = io.BytesIO(), 0, 0
+
+    def send() -> None:
+        batch.seek(0)
+        cur.copy_expert(sql, batch)
+        batch.seek(0)
+        batch.truncate()
+
     for path in files:
-        table = pq.read_table(path)
-        present = set(table.column_names)
-        columns = {name: table.column(name).to_pylist() if name in present
-                   else [None] * table.num_rows for name in names}
-        rows.extend(zip(*(columns[name] for name in names), strict=True))
-    return rows
+        read = pq.read_table(path)
+        if not read.num_rows:
+            continue
+        present = set(read.column_names)
+        columns = [read.column(name) if name in present else pa.nulls(read.num_rows)
+                   for name in names]
+        pa_csv.write_csv(pa.table(columns, names=names), batch, options)
+        n_batch += read.num_rows
+        copied += read.num_rows
+        if n_batch >= COPY_BATCH_ROWS:
+            send()
+            n_batch = 0
+    if n_batch:
+        send()
+    return copied
 
 
 def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
-    """Replace the ``raw`` schema with the current raw layer and the home's own inputs (the
-    committee list, the office's reference data, as text tables: the sources ``home.*`` DuckDB
-    reads from CSV in place); returns rows loaded per table.
+    """Replace the ``raw`` schema with the current raw layer (:func:`copy_raw`) and the
+    home's own inputs (the committee list, the office's reference data, as text tables: the
+    sources ``home.*`` DuckDB reads from CSV in place); returns rows loaded per table.
 
     One transaction: a reader of ``raw`` sees the old or the new layer, never half of it.
     """
@@ -257,13 +293,8 @@ def load_raw(home: Home, target: PgTarget) -> dict[str, int]:
         for kind in KINDS.values():
             files = sorted((home.raw / kind.name).glob("*.parquet"))
             cur.execute(f'drop table if exists {RAW_SCHEMA}."{kind.name}"')
-            cur.execute(_create_table_sql(kind))
-            rows = _rows(kind, files)
-            if rows:
-                columns = ", ".join(f'"{name}"' for name, _ in kind.schema())
-                execute_values(cur, f'insert into {RAW_SCHEMA}."{kind.name}" ({columns}) '
-                                    "values %s", rows, page_size=1000)
-            loaded[kind.name] = len(rows)
+            cur.execute(raw_table_sql(kind))
+            loaded[kind.name] = copy_raw(cur, kind, files)
         paths = home_inputs(home)
         for table, env in HOME_TABLES.items():
             with open(paths[env], newline="", encoding="utf-8") as fh:

@@ -11,16 +11,25 @@ import json
 import shutil
 import subprocess
 import time
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from bcd35.config import DBT_PROJECT_DIR, committee_code, pseudonym_key, resolve_home
 from bcd35.dbt_plugin import pseudonym
 from bcd35.ingest.kinds import KINDS
 from bcd35.warehouse.dbt import NIGHTLY_EXCLUDES, dbt_command
-from bcd35.warehouse.postgres import SCHEMA_PREFIX_VAR, load_raw, pg_dbt_env
+from bcd35.warehouse.postgres import (
+    SCHEMA_PREFIX_VAR,
+    copy_raw,
+    load_raw,
+    pg_dbt_env,
+    raw_table_sql,
+)
 from tests.dbt.test_unit_tests import assert_all_pass_and_the_plant_fails, run_unit_tests
 from tests.support import bcd35
 
@@ -62,8 +71,55 @@ def test_raw_layer_loaded_row_for_row(published_home, postgres):
             if kind not in KINDS:  # the home's own inputs (committees, targets, pages)
                 continue
             files = str(home.raw / kind / "*.parquet")
-            assert con.sql(f"select count(*) from read_parquet('{files}', union_by_name = true)"
-                           ).fetchone()[0] == n, kind
+            names = ", ".join(f'"{name}"' for name, _ in KINDS[kind].schema())
+            order = "order by _file_sha256, _sheet, _row_number"
+            expected = con.sql(f"select {names} from read_parquet('{files}', "
+                               f"union_by_name = true) {order}").fetchall()
+            assert len(expected) == n, kind
+            assert _pg_rows(postgres, f'select {names} from raw."{kind}" {order}') == expected
+
+
+#: values a raw text column may hold that a CSV copy could lose or change
+TRICKY_TEXT = ["", None, 'nói "không"', "a,b;c", "dòng 1\ndòng 2\r\n", "C:\\thu_muc\\",
+               "  cách  ", "NULL", "\\N", "Hoà Bình – Đ", "=1+1", "\t"]
+SAMPLES = {
+    "string": TRICKY_TEXT,
+    "int64": [0, None, -1, 2**63 - 1, 9960],
+    "float64": [0.1, None, 1e300, -2.5, 1 / 3],
+    "date": [date(2024, 1, 1), None, date(2025, 7, 1), date(1999, 12, 31)],
+    "timestamp": [datetime(2024, 12, 31, 23, 59, 59, 999999), None, datetime(2000, 1, 1)],
+    "bool": [True, False, None],
+}
+ARROW = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+         "date": pa.date32(), "timestamp": pa.timestamp("us"), "bool": pa.bool_()}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_copy_keeps_every_value_as_it_is(kind, pg_server, tmp_path):
+    """Empty text is not NULL, quotes, separators, line breaks and backslashes stay as they
+    are, numbers and times keep every digit, and a column the file lacks is NULL."""
+    schema = KINDS[kind].schema()
+    n = len(TRICKY_TEXT)
+    columns = {name: pa.array([SAMPLES[type_][i % len(SAMPLES[type_])] for i in range(n)],
+                              ARROW[type_]) for name, type_ in schema}
+    columns["_row_number"] = pa.array(range(n), pa.int64())
+    lacking = schema[-1][0]  # a file without the kind's last column
+    pq.write_table(pa.table({k: v for k, v in columns.items() if k != lacking}),
+                   tmp_path / "f.parquet")
+    pq.write_table(pa.table(columns).slice(0, 0), tmp_path / "_empty.parquet")
+    pg_server.database("copy_raw")
+    target = pg_server.target("copy_raw")
+    with contextlib.closing(target.connect()) as conn, conn, conn.cursor() as cur:
+        cur.execute("create schema raw")
+        cur.execute(raw_table_sql(KINDS[kind]))
+        assert copy_raw(cur, KINDS[kind], [tmp_path / "_empty.parquet",
+                                           tmp_path / "f.parquet"]) == n
+        names = ", ".join(f'"{name}"' for name, _ in schema)
+        cur.execute(f'select {names} from raw."{kind}" order by _row_number')
+        got = cur.fetchall()
+    expected = list(zip(*(columns[name].to_pylist() if name != lacking else [None] * n
+                          for name, _ in schema), strict=True))
+    assert got == expected
 
 
 def test_build_reproduces_the_2024_kpis(pg_build):
