@@ -233,10 +233,10 @@ def raw_table_sql(kind: Kind) -> str:
 COPY_BATCH_ROWS = 100_000
 
 
-def copy_raw(cur, kind: Kind, files: Sequence[Path], table: str | None = None) -> int:
-    """Copy the rows of ``files`` (raw Parquet of ``kind``) into ``table`` (default
-    ``raw.<kind>``) with ``COPY … FROM STDIN (FORMAT csv)``, in batches of about
-    :data:`COPY_BATCH_ROWS`; returns the rows copied.
+def copy_raw(cur, kind: Kind, files: Sequence[Path]) -> int:
+    """Copy the rows of ``files`` (raw Parquet of ``kind``) into ``raw.<kind>`` with
+    ``COPY … FROM STDIN (FORMAT csv)``, in batches of about :data:`COPY_BATCH_ROWS`; returns
+    the rows copied.
 
     Every present value is quoted and a missing one is an unquoted empty field, which is how
     PostgreSQL's CSV format tells an empty string from NULL; a column a file lacks (an
@@ -248,9 +248,8 @@ def copy_raw(cur, kind: Kind, files: Sequence[Path], table: str | None = None) -
     import pyarrow.parquet as pq
 
     names = [name for name, _ in kind.schema()]
-    target = table or f'{RAW_SCHEMA}."{kind.name}"'
     quoted = ", ".join(f'"{name}"' for name in names)
-    sql = f"copy {target} ({quoted}) from stdin with (format csv)"
+    sql = f'copy {RAW_SCHEMA}."{kind.name}" ({quoted}) from stdin with (format csv)'
     options = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
     batch, n_batch, copied = io.BytesIO(), 0, 0
 
