@@ -600,7 +600,7 @@ def _lock_published(cur, tables: Sequence[str], timeout_ms: int) -> None:
     the switch, which waits for the analyst (a deadlock, which PostgreSQL breaks by failing one
     of them after ``deadlock_timeout``). Here every table is tried without waiting; when one is
     busy, everything is released and the switch waits for that table alone, then tries again.
-    Raises ``LockNotAvailable`` when ``timeout_ms`` is spent.
+    Raises ``LockNotAvailable`` when ``timeout_ms`` is spent (0: no limit, as PostgreSQL's).
     """
     from psycopg2 import errors
 
@@ -608,12 +608,13 @@ def _lock_published(cur, tables: Sequence[str], timeout_ms: int) -> None:
     cur.execute("savepoint bcd35_locks")
     while (busy := _busy_table(cur, tables)) is not None:
         cur.execute("rollback to savepoint bcd35_locks")  # releases every table it locked
-        left = int((deadline - time.monotonic()) * 1000)
-        if left <= 0:
+        left = int((deadline - time.monotonic()) * 1000) if timeout_ms else 0
+        if timeout_ms and left <= 0:
             raise errors.LockNotAvailable(f"{busy} still held after {timeout_ms} ms")
-        cur.execute(f"set local lock_timeout = {left}")
+        cur.execute(f"set local lock_timeout = {left}")  # undone by the next rollback
         cur.execute(f"lock table {busy} in access exclusive mode")  # the only wait
     cur.execute("release savepoint bcd35_locks")
+    cur.execute(f"set local lock_timeout = {timeout_ms}")  # the rest of the switch
 
 
 def _lock_timeout_ms(cur) -> int:
