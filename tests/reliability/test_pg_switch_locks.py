@@ -79,6 +79,14 @@ def analyst_holding_the_busy_table(target):
     return conn
 
 
+def assert_locks_all_once_released(analyst, switch: Switch) -> None:
+    """The analyst's transaction ends; the waiting switch then gets every table."""
+    analyst.commit()
+    analyst.close()
+    switch.join(30)
+    assert switch.error is None and switch.locked
+
+
 def test_the_switch_waits_holding_no_table_and_locks_all_once_the_analyst_is_done(target):
     analyst = analyst_holding_the_busy_table(target)
     switch = Switch(target, timeout_ms=20_000)
@@ -88,10 +96,7 @@ def test_the_switch_waits_holding_no_table_and_locks_all_once_the_analyst_is_don
         cur.execute("set local lock_timeout = '300ms'")
         cur.execute("select count(*) from marts.a_first")
         assert cur.fetchone() == (1,)
-    analyst.commit()
-    analyst.close()
-    switch.join(30)
-    assert switch.error is None and switch.locked
+    assert_locks_all_once_released(analyst, switch)
 
 
 def test_a_timeout_of_zero_waits_without_limit(target):
@@ -100,10 +105,7 @@ def test_a_timeout_of_zero_waits_without_limit(target):
     switch.start()
     wait_until_waiting(target, switch)
     assert switch.is_alive() and switch.error is None
-    analyst.commit()
-    analyst.close()
-    switch.join(30)
-    assert switch.error is None and switch.locked
+    assert_locks_all_once_released(analyst, switch)
 
 
 def test_the_switch_gives_up_when_the_timeout_is_spent(target):
