@@ -318,6 +318,18 @@ def bad_file(code: str, seed: int = DEFAULT_SEED) -> tuple[str, bytes]:
             D.meetings_csv([meeting]))
 
 
+ONE_ROW_DAY = date(LAST_YEAR, 12, 27)  # a weekday of the last year, neither of the above
+
+
+def one_row_file(code: str, seed: int = DEFAULT_SEED) -> tuple[str, bytes]:
+    """A meeting log of committee ``code``'s last year with one valid meeting of its own (a new
+    natural key): the smallest change a night can have (one row, one partition, one kind). Its
+    path under the inbox and its bytes."""
+    rng = random.Random(f"{seed}:{code}:one-row")
+    [meeting] = meetings(rng, LAST_YEAR, [ONE_ROW_DAY], start=MEETINGS + 3)
+    return f"{code}/{LAST_YEAR}/hoi_nghi_{ONE_ROW_DAY:%d%m%Y}.csv", D.meetings_csv([meeting])
+
+
 def _task(args: tuple[str, Path, int, str, int, int]) -> int:
     what, out, idx, code, year, seed = args
     if what == "year":

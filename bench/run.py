@@ -9,21 +9,25 @@
    dbt included, sampled every 50 ms);
 3. night 2: one new day of files (``newday/``) is dropped in, the same stages run again;
 4. night 3: nothing new;
-5. the bad-file night: one committee gets a meeting with 0 attendees in its last year
+5. night 4: one new row (one meeting of one committee, ``generate.one_row_file``): the
+   smallest change a night can have, so the least any narrowing of a night's work can reach;
+6. the bad-file night: one committee gets a meeting with 0 attendees in its last year
    (``generate.bad_file``) and the night runs through ``bcd35 run``: it must exit 3 (published
    with withheld partitions), withhold exactly that committee-year and keep every other
    partition current (``marts.published_partitions``); ``--skip-bad-file`` leaves it out;
-6. the baselines on the same files, each in its own process: DuckDB's ``read_csv`` of all the
+7. the baselines on the same files, each in its own process: DuckDB's ``read_csv`` of all the
    CSV bytes (the limit) and a pandas script computing the same annual KPIs (the peer); the
    peer's KPIs are compared with the published ``mart_kpi_annual``;
-7. the DAG parse time and, with ``--airflow`` (default for small), night 1 through Airflow's
+8. the DAG parse time and, with ``--airflow`` (default for small), night 1 through Airflow's
    ``dag.test()`` (``bcd35.orchestrate.run_nightly``) to measure Airflow's overhead per task.
 
 Prints a table and writes everything to ``bench/results/SIZE-<UTC time>.json``.
 No timing is asserted: ``make bench SIZE=small`` is a smoke check in the test command, and it
 fails (exit status 1) when the published KPIs differ from the pandas peer's or the bad-file
 night does not withhold exactly its partition. The summary's ``goals`` carries each goal of the
-performance work with its ratio to the target.
+performance work with its ratio to the target and, where one is measured in the same run, the
+best value the goal's premise allows (``best_possible``: pandas over DuckDB's ``read_csv``
+limit; night 4's share of night 1) and whether the target is within it (``reachable``).
 """
 
 from __future__ import annotations
@@ -518,7 +522,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool,
-        nights: int = 3, bad_file: bool = True) -> dict:
+        nights: int = 4, bad_file: bool = True) -> dict:
     os.environ.setdefault("BCD35_PSEUDONYM_KEY", "bench-not-a-secret")
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -552,6 +556,10 @@ def run(size: str, seed: int, airflow: bool, profile: bool, skip_baselines: bool
         if nights >= 3:
             print(f"[bench {size}] night 3 (nothing new) …", flush=True)
             out["night3"] = night_direct(home, sampler, "night3", committee)
+        if nights >= 4:
+            out["night4_file"] = add_one_row(home, committee, seed)
+            print(f"[bench {size}] night 4 (one new row) …", flush=True)
+            out["night4"] = night_direct(home, sampler, "night4", committee)
         if bad_file:
             print(f"[bench {size}] bad-file night (one committee-year withheld) …", flush=True)
             out["bad_file"] = bad_file_night(
@@ -582,21 +590,35 @@ def generate_new_day(cache: Path, root: Path) -> int:
     return link_tree(cache / "newday", root / "inbox")
 
 
+def add_one_row(home, committee: str, seed: int) -> str:
+    """Night 4's inbox: one new meeting of one committee (:func:`generate.one_row_file`); the
+    file's path under the inbox."""
+    rel, data = generate.one_row_file(committee, seed)
+    target = home.inbox / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return rel
+
+
 def summarise(out: dict) -> dict:
     n1, n2, n3 = out["night1"], out.get("night2", {}), out.get("night3", {})
+    n4 = out.get("night4", {})
     base = out.get("baselines", {})
     limit = base.get("baseline_limit", {})
     pandas = base.get("baseline_pandas", {})
     ingest = n1["ingest"]
     kpi_seconds = round(ingest["seconds"] + n1["build"]["seconds"], 3)
     full = _night_total(n1)
-    peaks = [p["peak_pss_mib"] for n in (n1, n2, n3) for p in n.values() if "peak_pss_mib" in p]
+    peaks = [p["peak_pss_mib"] for n in (n1, n2, n3, n4) for p in n.values()
+             if "peak_pss_mib" in p]
     return {
         "night1_seconds": full, "night2_seconds": _night_total(n2) if n2 else None,
         "night3_seconds": _night_total(n3) if n3 else None,
         "night2_over_night1": ratio(_night_total(n2), full) if n2 else None,
         "night2_incremental": out.get("night2_started_from") is not None if n2 else None,
         "night3_over_night1": ratio(_night_total(n3), full) if n3 else None,
+        "night4_seconds": _night_total(n4) if n4 else None,
+        "night4_over_night1": ratio(_night_total(n4), full) if n4 else None,
         "peak_pss_mib": max(peaks) if peaks else None,
         "ingest_csv_seconds": ingest.get("csv_seconds"),
         "limit_seconds": limit.get("seconds"),
@@ -618,12 +640,20 @@ def summarise(out: dict) -> dict:
 GIB = 1024  # MiB
 
 
-def _goal(value: float | None, target: float, lower_is_better: bool = True) -> dict:
-    """One goal: the value measured, the target, value / target and whether it is met."""
-    if value is None:
-        return {"value": None, "target": target, "ratio": None, "met": None}
-    met = value <= target if lower_is_better else value >= target
-    return {"value": value, "target": target, "ratio": round(value / target, 2), "met": met}
+def _goal(value: float | None, target: float, lower_is_better: bool = True,
+          best_possible: float | None = None) -> dict:
+    """One goal: the value measured, the target, value / target and whether it is met; with
+    ``best_possible`` (what no change short of the goal's premise can beat, measured in the
+    same run) also that value and whether the target is reachable at all."""
+    def meets(x: float) -> bool:
+        return x <= target if lower_is_better else x >= target
+
+    goal = ({"value": None, "target": target, "ratio": None, "met": None} if value is None
+            else {"value": value, "target": target, "ratio": round(value / target, 2),
+                  "met": meets(value)})
+    if best_possible is not None:
+        goal.update(best_possible=best_possible, reachable=meets(best_possible))
+    return goal
 
 
 def goals(out: dict, night1_seconds: float, kpi_seconds: float,
@@ -641,10 +671,18 @@ def goals(out: dict, night1_seconds: float, kpi_seconds: float,
     bad = out.get("bad_file") or {}
     return {
         "csv_ingest_over_limit": _goal(ratio(csv, limit), 1.5),
-        "pandas_over_ours": _goal(ratio(pandas, kpi_seconds), 5.0, lower_is_better=False),
+        # at best our ingest reads the CSV bytes as fast as DuckDB's read_csv alone (the
+        # limit; the XLSX files not even counted) and the build costs nothing
+        "pandas_over_ours": _goal(ratio(pandas, kpi_seconds), 5.0, lower_is_better=False,
+                                  best_possible=ratio(pandas, limit)),
         "peak_pss_gib": _goal(round(peak_mib / GIB, 2) if peak_mib else None, 3.0),
+        # night 2 changes more than night 4 (one row of one kind, one partition) and so
+        # cannot cost less: night 4's share is the least any narrowing of the work can reach
         "night2_over_night1": _goal(ratio(_night_total(out["night2"]), night1_seconds)
-                                    if out.get("night2") else None, 0.15),
+                                    if out.get("night2") else None, 0.15,
+                                    best_possible=ratio(_night_total(out["night4"]),
+                                                        night1_seconds)
+                                    if out.get("night4") else None),
         "national_night1_minutes": _goal(
             round(night1_seconds / 60, 2) if out["size"] == "national" else None, 4.0),
         "single_committee_dag_test_seconds": _goal(
@@ -672,7 +710,7 @@ def print_table(out: dict) -> None:
     print(f"\nbench {out['size']}: {out['committees']} committees × {out['years']} years, "
           f"load {out['machine']['load_before']} → {out['machine'].get('load_after')}")
     print(f"{'night':<8}{'phase':<18}{'seconds':>10}{'rows':>12}{'rows/s':>12}{'peak MiB':>10}")
-    for night in ("night1", "night2", "night3", "baselines"):
+    for night in ("night1", "night2", "night3", "night4", "baselines"):
         for name, rec in out.get(night, {}).items():
             if name == "airflow":
                 continue
@@ -740,9 +778,10 @@ def _bad(rec: dict | None) -> str:
 def markdown_table(outs: list[dict]) -> str:
     """The README's results table, one row per size, from the JSON of one run."""
     head = ("| size | rows | night 1 (full) | ingest | dbt build | audit | publish | report "
-            "| peak memory (PSS) | night 2 (+1 day) | night 3 (nothing new) | CSV ingest / limit "
-            "| pandas / our KPI computation | bad file: one committee-year withheld |")
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+            "| peak memory (PSS) | night 2 (+1 day) | night 3 (nothing new) | night 4 (one row) "
+            "| CSV ingest / limit | pandas / our KPI computation "
+            "| bad file: one committee-year withheld |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for out in outs:
         n1, summary = out["night1"], out["summary"]
         rows = n1.get("ingest", {}).get("rows")
@@ -752,6 +791,7 @@ def markdown_table(outs: list[dict]) -> str:
             f"| {_s(n1.get('build'))} | {_s(n1.get('audit'))} | {_s(n1.get('publish'))} "
             f"| {_s(n1.get('report'))} | {_gib(summary['peak_pss_mib'])} "
             f"| {_pct(summary['night2_over_night1'])} | {_pct(summary['night3_over_night1'])} "
+            f"| {_pct(summary.get('night4_over_night1'))} "
             f"| {_x(summary['ingest_csv_over_limit'])} | {_x(summary['pandas_over_ours'])} "
             f"| {_bad(out.get('bad_file'))} |".replace(",", " "))
     return "\n".join(lines)
@@ -776,8 +816,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--skip-bad-file", action="store_true",
                         help="leave out the bad-file night (one committee-year withheld)")
-    parser.add_argument("--nights", type=int, choices=(1, 2, 3), default=3,
-                        help="1: the full night only; 2: + one new day; 3: + nothing new")
+    parser.add_argument("--nights", type=int, choices=(1, 2, 3, 4), default=4,
+                        help="1: the full night only; 2: + one new day; 3: + nothing new; "
+                             "4: + one new row")
     parser.add_argument("--baselines-only", action="store_true",
                         help="only the two baselines on the generated files (no nights)")
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)  # used by SIZE=all

@@ -61,3 +61,27 @@ def test_the_bad_file_loads_and_carries_a_meeting_with_no_attendee(tmp_path):
     [row] = duckdb.sql(f"select _committee_code, ngay, so_dai_bieu from read_parquet("
                        f"'{tmp_path}/raw/meeting_log/*.parquet')").fetchall()
     assert row[0] == "bcd_0002" and row[1].year == generate.LAST_YEAR and row[2] == 0
+
+
+def test_the_one_row_file_adds_one_meeting_and_corrects_nothing(tmp_path):
+    """Night 4's file (the smallest change a night can have) is one valid meeting of the
+    committee's last year under a natural key of its own: it loads, and it replaces none of the
+    meetings the generated inbox already has."""
+    generate.generate(tmp_path, 1, 1, seed=7, processes=1)
+    home = resolve_home(tmp_path)
+    assert not ingest_inbox(home, "ham_yen").quarantined
+    rel, data = generate.one_row_file("bcd_0001", seed=7)
+    assert generate.one_row_file("bcd_0001", seed=7) == (rel, data)  # deterministic
+    assert rel.startswith(f"bcd_0001/{generate.LAST_YEAR}/")
+    (tmp_path / "inbox" / rel).write_bytes(data)
+
+    result = ingest_inbox(home, "ham_yen")
+    assert not result.quarantined, result.summary()
+    [loaded] = result.loaded
+    assert loaded.kinds == ("meeting_log",) and loaded.rows == 1
+    rows = duckdb.sql(f"select _file_sha256 = '{loaded.sha256}', so_dai_bieu, ngay, "
+                      f"ten_hoi_nghi, don_vi_to_chuc, xa_thi_tran from read_parquet("
+                      f"'{tmp_path}/raw/meeting_log/*.parquet', union_by_name = true)").fetchall()
+    [(_, delegates, *key)] = [row for row in rows if row[0]]
+    assert key[0].year == generate.LAST_YEAR and delegates > 0
+    assert key not in [list(row[2:]) for row in rows if not row[0]]  # SPEC §2's natural key

@@ -79,6 +79,34 @@ def test_the_incremental_night_goal_is_its_share_of_the_full_night() -> None:
     assert summary["night2_incremental"] is False
 
 
+def test_a_goal_beyond_its_best_possible_value_is_unreachable() -> None:
+    """Two goals carry the best value their premise allows, measured in the same run: the
+    peer against DuckDB's read_csv alone (the limit) and night 4 (one new row) against
+    night 1; the target is reachable only within it."""
+    out = night("province", run.compare_kpis(OURS, PEER))  # night 1: 50 s, limit 3 s, peer 40 s
+    out["night2"] = {name: {"seconds": 4.0} for name in ("ingest", "build", "audit")}
+    out["night4"] = {name: {"seconds": 1.0} for name in ("ingest", "build", "audit")}
+    goals = run.summarise(out)["goals"]
+    assert goals["pandas_over_ours"] == {"value": 2.0, "target": 5.0, "ratio": 0.4,
+                                         "met": False, "best_possible": 13.33,
+                                         "reachable": True}
+    # night 2 at 24 %, above the target; night 4 at 6 %: narrowing the work can still get there
+    assert goals["night2_over_night1"] == {"value": 0.24, "target": 0.15, "ratio": 1.6,
+                                           "met": False, "best_possible": 0.06,
+                                           "reachable": True}
+    out["baselines"]["baseline_limit"]["seconds"] = 10.0  # the limit alone is 4× faster
+    out["night4"]["build"]["seconds"] = 8.0  # 10 s of 50: 20 %
+    summary = run.summarise(out)
+    goals = summary["goals"]
+    assert goals["pandas_over_ours"]["best_possible"] == 4.0
+    assert goals["pandas_over_ours"]["reachable"] is False
+    assert goals["night2_over_night1"]["best_possible"] == 0.2
+    assert goals["night2_over_night1"]["reachable"] is False
+    assert summary["night4_seconds"] == 10.0 and summary["night4_over_night1"] == 0.2
+    del out["night4"]  # not run (--nights 3): no bound is claimed
+    assert "best_possible" not in run.summarise(out)["goals"]["night2_over_night1"]
+
+
 # --- the bad-file night: exactly its committee-year withheld, every other one current ----------
 
 BAD = ("bcd_0002", 2024)
