@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from bcd35.config import Home
 
@@ -291,9 +292,20 @@ def _sighting(conn: sqlite3.Connection, sha256: str, original_path: str, now: da
 
 def touch(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
     """A known file seen again (same bytes): only ``last_seen`` and the sightings change."""
-    conn.execute("update ingested_files set last_seen = ? where sha256 = ?",
-                 (_stamp(now), sha256))
-    _sighting(conn, sha256, original_path, now)
+    touch_many(conn, [(sha256, original_path)], now)
+
+
+def touch_many(conn: sqlite3.Connection, seen: Sequence[tuple[str, str]],
+               now: datetime) -> None:
+    """:func:`touch` for each (sha256, inbox path) of ``seen``, as two statements in all."""
+    stamp = _stamp(now)
+    conn.executemany("update ingested_files set last_seen = ? where sha256 = ?",
+                     [(stamp, sha) for sha, _ in seen])
+    conn.executemany(
+        "insert into file_sightings (sha256, original_path, first_seen, last_seen) "
+        "values (?, ?, ?, ?) on conflict (sha256, original_path) "
+        "do update set last_seen = excluded.last_seen",
+        [(sha, path, stamp, stamp) for sha, path in seen])
 
 
 @dataclass(frozen=True)
@@ -342,6 +354,43 @@ def in_effect_files(conn: sqlite3.Connection) -> list[RegisteredFile]:
     rows = conn.execute("select * from ingested_files where status = ? and retracted is null "
                         "order by ingest_seq", (LOADED,)).fetchall()
     return [_from_row(row) for row in rows]
+
+
+#: values bound in one ``in (…)`` list (SQLite allows 32 766 since 3.32, 999 before)
+_IN_CHUNK = 500
+
+
+def _rows_of(conn: sqlite3.Connection, columns: str, shas: Iterable[str]) -> Iterator[sqlite3.Row]:
+    """``columns`` of the registered files among ``shas``, a statement per 500."""
+    wanted = sorted(set(shas))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start:start + _IN_CHUNK]
+        yield from conn.execute(f"select {columns} from ingested_files where sha256 in "
+                                f"({', '.join('?' * len(chunk))})", chunk)
+
+
+def files_of(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, RegisteredFile]:
+    """sha256 → its registered file, for each of ``shas`` that is registered."""
+    return {row["sha256"]: _from_row(row) for row in _rows_of(conn, "*", shas)}
+
+
+class SeenFile(NamedTuple):
+    """What a night says of a registered file it saw again unchanged."""
+
+    sha256: str
+    status: str
+    original_path: str
+    kinds: tuple[str, ...]
+    rows: int
+    error_count: int
+
+
+def seen_files(conn: sqlite3.Connection, shas: Iterable[str]) -> dict[str, SeenFile]:
+    """sha256 → :class:`SeenFile`, for each of ``shas`` that is registered (the few columns
+    of each a night reports, not the whole :class:`RegisteredFile`)."""
+    rows = _rows_of(conn, "sha256, status, original_path, kinds, rows, error_count", shas)
+    return {sha: SeenFile(sha, status, path, tuple(k for k in kinds.split(",") if k), n, errors)
+            for sha, status, path, kinds, n, errors in rows}
 
 
 def last_paths(conn: sqlite3.Connection, sha256: str) -> list[str]:

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bcd35.config import Home
 from bcd35.ingest import analyse, ingest_inbox, list_files
 from bcd35.ingest import reading as reading_module
 from bcd35.ingest.kinds import KINDS
-from bcd35.ingest.names import MAX_NAME_CHARS, display_name, display_path
+from bcd35.ingest.names import MAX_NAME_CHARS, _escape, display_name, display_path
 from bcd35.ingest.raw import raw_files as kind_raw_files
 from bcd35.ingest.raw import read_raw
 from bcd35.ingest.rows import ParseContext
@@ -262,6 +263,15 @@ def test_hostile_names_are_stored_only_under_generated_names(home: Home) -> None
 ])
 def test_display_name_keeps_what_the_name_was_in_printable_form(name: str, shown: str) -> None:
     assert display_name(name) == shown
+
+
+def test_a_printable_name_is_one_no_character_of_which_is_escaped() -> None:
+    """display_name keeps a name for which ``str.isprintable()`` holds as it is, without its
+    character-by-character pass: right only while no character Python calls printable is one
+    ``_escape`` changes. Every code point is checked."""
+    changed = [hex(code) for code in range(sys.maxunicode + 1)
+               if chr(code).isprintable() and _escape(chr(code)) != chr(code)]
+    assert not changed
 
 
 def test_display_name_shortens_300_characters_keeping_the_extension() -> None:

@@ -27,6 +27,11 @@ class _Recording(sqlite3.Connection):
         _Recording.calls[" ".join(sql.split())].append(parameters)
         return super().execute(sql, parameters)
 
+    def executemany(self, sql, seq_of_parameters, /):
+        many = list(seq_of_parameters)  # one statement, run once for each set of parameters
+        _Recording.calls[" ".join(sql.split())].extend(many)
+        return super().executemany(sql, many)
+
 
 @pytest.fixture
 def statements(tmp_path: Path, monkeypatch) -> tuple[Home, dict[str, list[tuple]]]:
@@ -51,6 +56,8 @@ def test_every_statement_run_per_file_uses_an_index(statements) -> None:
     home, calls = statements
     per_file = {sql: params for sql, params in calls.items() if len(params) >= len(FILES)}
     assert any("file_sightings" in sql and sql.startswith("select") for sql in per_file)
+    # the sightings of the files seen unchanged, written for all of them at once
+    assert any(sql.startswith("insert into file_sightings") for sql in per_file)
     scans = {}
     with sqlite3.connect(home.state_db) as conn:
         for sql, params in per_file.items():
