@@ -282,12 +282,13 @@ def supersede(conn: sqlite3.Connection, sha256: str, original_path: str) -> list
     return shas
 
 
+_SIGHTING = ("insert into file_sightings (sha256, original_path, first_seen, last_seen) "
+             "values (?, ?, ?, ?) on conflict (sha256, original_path) "
+             "do update set last_seen = excluded.last_seen")
+
+
 def _sighting(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
-    conn.execute(
-        "insert into file_sightings (sha256, original_path, first_seen, last_seen) "
-        "values (?, ?, ?, ?) on conflict (sha256, original_path) "
-        "do update set last_seen = excluded.last_seen",
-        (sha256, original_path, _stamp(now), _stamp(now)))
+    conn.execute(_SIGHTING, (sha256, original_path, _stamp(now), _stamp(now)))
 
 
 def touch(conn: sqlite3.Connection, sha256: str, original_path: str, now: datetime) -> None:
@@ -301,11 +302,7 @@ def touch_many(conn: sqlite3.Connection, seen: Sequence[tuple[str, str]],
     stamp = _stamp(now)
     conn.executemany("update ingested_files set last_seen = ? where sha256 = ?",
                      [(stamp, sha) for sha, _ in seen])
-    conn.executemany(
-        "insert into file_sightings (sha256, original_path, first_seen, last_seen) "
-        "values (?, ?, ?, ?) on conflict (sha256, original_path) "
-        "do update set last_seen = excluded.last_seen",
-        [(sha, path, stamp, stamp) for sha, path in seen])
+    conn.executemany(_SIGHTING, [(sha, path, stamp, stamp) for sha, path in seen])
 
 
 @dataclass(frozen=True)
