@@ -84,4 +84,4 @@ def test_the_one_row_file_adds_one_meeting_and_corrects_nothing(tmp_path):
                       f"'{tmp_path}/raw/meeting_log/*.parquet', union_by_name = true)").fetchall()
     [(_, delegates, *key)] = [row for row in rows if row[0]]
     assert key[0].year == generate.LAST_YEAR and delegates > 0
-    assert key not in [list(row[2:]) for row in rows if not row[0]]  # SPEC §2's natural key
+    assert key not in [list(row[2:]) for row in rows if not row[0]]  # a meeting's natural key
