@@ -834,7 +834,7 @@ def ingest_inbox(home: Home, committee: str, now: datetime | None = None, *,
                     batch.done_one()
         registry.touch_many(conn, seen, moment)
         for path in refused:  # a symlink or FIFO at a loaded file's path retracts nothing
-            presence.unknown.add(display_path(path.relative_to(home.inbox).as_posix()))
+            presence.unknown.add(display_path("/".join(_parts_under(depth, path))))
         retracted = _retract(job, presence, len(loaded), accept_withdrawals, result)
         batch.commit()
         if retracted:  # their rows leave the raw layer (derived data: the originals stay)
