@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +28,17 @@ log = logging.getLogger(__name__)
 DAG_ID = NIGHTLY_DAG_ID
 POOL = WAREHOUSE_POOL
 POOL_DESCRIPTION = "bcd35: one writer of the warehouse"
+
+#: warnings of Airflow's libraries that ask the operator of ``bcd35 run`` for something they
+#: cannot and need not do: importing the in-process Execution API imports ``svcs.fastapi``,
+#: which imports Starlette's test client, which asks for ``httpx2`` (nothing here uses it)
+LIBRARY_WARNINGS = ("Using `httpx` with `starlette.testclient` is deprecated",)
+
+
+def quiet_library_warnings() -> None:
+    """Keep :data:`LIBRARY_WARNINGS` out of this process's output (each by its text)."""
+    for text in LIBRARY_WARNINGS:
+        warnings.filterwarnings("ignore", message=re.escape(text), category=UserWarning)
 
 
 def _airflow(home: Home, *args: str) -> None:
@@ -103,6 +116,7 @@ def run_nightly(home: Home, ahead: Callable[[], None] | None = None) -> tuple[st
 
 
 def _run_nightly(home: Home) -> tuple[str, str]:
+    quiet_library_warnings()
     _prepare_here(home)
     from airflow.dag_processing.dagbag import DagBag
 

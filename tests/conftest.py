@@ -36,6 +36,9 @@ def demo_home(tmp_path_factory) -> Path:
     assert bcd35(home, "demo").returncode == 0
     run = bcd35(home, "run")
     assert run.returncode == 0, run.stdout + run.stderr
+    # a fresh home's night: no library's warning reaches the operator (Airflow's logging
+    # prints Python's warnings as `[py.warnings]`; tests/unit/test_library_warnings.py)
+    assert "[py.warnings]" not in run.stdout + run.stderr, run.stdout + run.stderr
     report = bcd35(home, "report", "--year", "2024")
     assert report.returncode == 0, report.stdout + report.stderr
     return home
