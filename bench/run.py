@@ -600,6 +600,11 @@ def add_one_row(home, committee: str, seed: int) -> str:
     return rel
 
 
+def _share(out: dict, night: str, night1_seconds: float) -> float | None:
+    """``night``'s total time over night 1's, or ``None`` when that night was not run."""
+    return ratio(_night_total(out[night]), night1_seconds) if out.get(night) else None
+
+
 def summarise(out: dict) -> dict:
     n1, n2, n3 = out["night1"], out.get("night2", {}), out.get("night3", {})
     n4 = out.get("night4", {})
@@ -614,11 +619,11 @@ def summarise(out: dict) -> dict:
     return {
         "night1_seconds": full, "night2_seconds": _night_total(n2) if n2 else None,
         "night3_seconds": _night_total(n3) if n3 else None,
-        "night2_over_night1": ratio(_night_total(n2), full) if n2 else None,
+        "night2_over_night1": _share(out, "night2", full),
         "night2_incremental": out.get("night2_started_from") is not None if n2 else None,
-        "night3_over_night1": ratio(_night_total(n3), full) if n3 else None,
+        "night3_over_night1": _share(out, "night3", full),
         "night4_seconds": _night_total(n4) if n4 else None,
-        "night4_over_night1": ratio(_night_total(n4), full) if n4 else None,
+        "night4_over_night1": _share(out, "night4", full),
         "peak_pss_mib": max(peaks) if peaks else None,
         "ingest_csv_seconds": ingest.get("csv_seconds"),
         "limit_seconds": limit.get("seconds"),
@@ -678,11 +683,8 @@ def goals(out: dict, night1_seconds: float, kpi_seconds: float,
         "peak_pss_gib": _goal(round(peak_mib / GIB, 2) if peak_mib else None, 3.0),
         # night 2 changes more than night 4 (one row of one kind, one partition) and so
         # cannot cost less: night 4's share is the least any narrowing of the work can reach
-        "night2_over_night1": _goal(ratio(_night_total(out["night2"]), night1_seconds)
-                                    if out.get("night2") else None, 0.15,
-                                    best_possible=ratio(_night_total(out["night4"]),
-                                                        night1_seconds)
-                                    if out.get("night4") else None),
+        "night2_over_night1": _goal(_share(out, "night2", night1_seconds), 0.15,
+                                    best_possible=_share(out, "night4", night1_seconds)),
         "national_night1_minutes": _goal(
             round(night1_seconds / 60, 2) if out["size"] == "national" else None, 4.0),
         "single_committee_dag_test_seconds": _goal(
