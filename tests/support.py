@@ -24,12 +24,17 @@ class Done:
     stderr: str
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without its AIRFLOW_* and BCD35_* variables: what a command
+    a test starts sees, so that it reads its home's settings and not the test run's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+
+
 def bcd35(home: Path, *args: str, env: dict[str, str] | None = None,
           stdin: str | None = None) -> Done:
     """The CLI in a clean environment (no AIRFLOW_*/BCD35_* of the test process), plus
     ``env`` (an engine's settings, say)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
-    proc = subprocess.run([BCD35, *args, "--home", str(home)], env={**clean, **(env or {})},
+    proc = subprocess.run([BCD35, *args, "--home", str(home)], env={**clean_env(), **(env or {})},
                           capture_output=True, text=True, timeout=900, input=stdin)
     return Done(proc.returncode, proc.stdout, proc.stderr)
 
@@ -98,7 +103,7 @@ def run_annual_report_dag(home: Path, years: list[int], env: dict[str, str] | No
 
     prepare(resolve_home(home))
     extra = env or {}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     env.update(airflow_env(Embedded(resolve_home(home))))
     env.update(extra)
     script = (

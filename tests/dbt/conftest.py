@@ -10,7 +10,6 @@ fail: a skip would count as a pass.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +17,10 @@ from pathlib import Path
 import pytest
 
 from bcd35.warehouse.postgres import PgTarget
+from tests.support import clean_env
 
 REPO = Path(__file__).resolve().parents[2]
 BCD35 = str(Path(sys.executable).with_name("bcd35"))
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
 
 
 def bcd35(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:

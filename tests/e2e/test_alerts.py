@@ -7,7 +7,6 @@ Apprise provider's notifier to ``mailto://`` and ``json://`` URLs of servers thi
 from __future__ import annotations
 
 import json
-import os
 import queue
 import socket
 import sqlite3
@@ -25,7 +24,7 @@ from aiosmtpd.controller import Controller
 
 from bcd35 import alerts
 from bcd35.config import Home
-from tests.support import BCD35, FIXTURES
+from tests.support import BCD35, FIXTURES, clean_env
 
 INGEST_FIXTURES = FIXTURES.parent / "ingest"
 
@@ -84,7 +83,7 @@ def receivers() -> Iterator[tuple[Inbox, str]]:
 
 
 def run_cli(home: Path, *args: str, urls: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     if urls is not None:
         env[alerts.ALERT_URLS_ENV] = urls
     return subprocess.run([BCD35, *args, "--home", str(home)], env=env, capture_output=True,

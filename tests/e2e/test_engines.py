@@ -26,7 +26,7 @@ from bcd35.partitions import published_partitions
 from bcd35.warehouse import Warehouse
 from bcd35.warehouse.duckdb import DuckDBWarehouse
 from tests.e2e.test_report_cli import YEN_SON_MEETINGS, mart_kpis
-from tests.support import BCD35, FIXTURES, bcd35, kpis, run_annual_report_dag
+from tests.support import BCD35, FIXTURES, bcd35, clean_env, kpis, run_annual_report_dag
 
 pytestmark = pytest.mark.postgres
 
@@ -214,7 +214,7 @@ def test_withhold_fix_read_through_a_publish_and_roll_back(night, request):
     shutil.copy(FIXTURES / NEW_MEETING, night.root / "inbox" / NEW_MEETING)
     with _analyst_reading(night, pg_server) as read:
         assert read() == before_2024["hoi_nghi_tong_so"]
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+        clean = clean_env()
         proc = subprocess.Popen([BCD35, "run", "--home", str(night.root)],
                                 env={**clean, **night.env}, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)

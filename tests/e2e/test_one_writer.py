@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import stat
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.support import BCD35, FIXTURES, bcd35
+from tests.support import BCD35, FIXTURES, bcd35, clean_env
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
 INGEST_FIXTURES = FIXTURES.parent / "ingest"
@@ -28,13 +27,9 @@ ESCAPES = INGEST_FIXTURES / "meeting_log_terminal_escapes.csv"
 BAD_NUMBER = INGEST_FIXTURES / "meeting_log_bad_so_dai_bieu.csv"
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
-
-
 def _together(home: Path, n: int, *args: str) -> list[tuple[int, str]]:
     """``n`` ``bcd35 run`` started at once; (exit code, output) of each."""
-    procs = [subprocess.Popen([BCD35, "run", "--home", str(home), *args], env=_env(),
+    procs = [subprocess.Popen([BCD35, "run", "--home", str(home), *args], env=clean_env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for _ in range(n)]
     return [(proc.wait(timeout=1800), proc.stdout.read()) for proc in procs]

@@ -21,7 +21,14 @@ import pytest
 from bcd35.config import resolve_home
 from bcd35.release import RELEASE_FILE, file_hashes, is_read_only, list_releases, sha256_file
 from bcd35.warehouse.duckdb import DuckDBWarehouse
-from tests.support import FIXTURES, bcd35, published_target, run_annual_report_dag, tree_digest
+from tests.support import (
+    FIXTURES,
+    bcd35,
+    clean_env,
+    published_target,
+    run_annual_report_dag,
+    tree_digest,
+)
 
 YEAR = 2024
 COMMITTEE = "ham_yen"
@@ -309,7 +316,7 @@ def test_backup_during_a_running_night_restores_into_a_fresh_home_that_runs(home
     points.mkdir()
     point = "publish:before_switch"
     os.mkfifo(points / f"{point}.fifo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     env.update(BCD35_FAILPOINT=point, BCD35_FAILPOINT_DIR=str(points))
     bcd35_bin = str(Path(sys.executable).with_name("bcd35"))
     night = subprocess.Popen([bcd35_bin, "run", "--force", "--home", str(home)], env=env,

@@ -20,7 +20,7 @@ import duckdb
 
 from bcd35.config import resolve_home
 from bcd35.warehouse.duckdb import building_path
-from tests.support import BCD35, FIXTURES, bcd35
+from tests.support import BCD35, FIXTURES, bcd35, clean_env
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
 TOTAL = ("select value from marts.mart_kpi_annual "
@@ -28,7 +28,7 @@ TOTAL = ("select value from marts.mart_kpi_annual "
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     return {**env, **extra}
 
 

@@ -23,7 +23,7 @@ import pytest
 from bcd35.config import Home
 from bcd35.warehouse import KEEP_PUBLISHED, PublishRefused, manifest_path, published_build
 from bcd35.warehouse.duckdb import DuckDBWarehouse
-from tests.support import BCD35, FIXTURES, bcd35, mart_hashes, published_target
+from tests.support import BCD35, FIXTURES, bcd35, clean_env, mart_hashes, published_target
 
 NEW_MEETING = FIXTURES / "meeting_log_one_new_meeting.csv"
 ZERO_ATTENDEES = FIXTURES / "meeting_log_line2_zero_attendees.csv"
@@ -59,7 +59,7 @@ def rollback(home: Home) -> Path:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     env.update(extra)
     return env
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from bcd35.config import Home
 from bcd35.ingest import list_files
 from bcd35.ingest.kinds import KINDS
 from tests.clerk.filling import ROWS, TEMPLATES, fill
-from tests.support import BCD35, bcd35
+from tests.support import BCD35, bcd35, clean_env
 from tests.ui.conftest import free_port, keep_screenshot
 
 INGEST_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
@@ -43,7 +42,7 @@ def server(demo_home: Path, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     home = tmp_path_factory.mktemp("upload") / "home"
     shutil.copytree(demo_home, home, symlinks=True)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     env["BCD35_UPLOAD_MAX_BYTES"] = str(MAX_BYTES)
     proc = subprocess.Popen([BCD35, "upload", "--home", str(home), "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -8,9 +8,10 @@ does on the first task of a night: Airflow's logging then prints Python's warnin
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+
+from tests.support import clean_env
 
 SCRIPT = """
 import sys
@@ -22,7 +23,7 @@ import airflow.api_fastapi.execution_api.app
 
 
 def _import_execution_api(mode: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     proc = subprocess.run([sys.executable, "-c", SCRIPT, mode], env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -10,7 +10,6 @@ process, whose Airflow is now set for the first one, goes through the ``airflow`
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bcd35.constants import WAREHOUSE_POOL
+from tests.support import clean_env
 
 SCRIPT = """
 import json, sys
@@ -36,7 +36,7 @@ print(json.dumps(calls))
 
 
 def _prepare(*homes: Path) -> list[list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     proc = subprocess.run([sys.executable, "-c", SCRIPT, *map(str, homes)], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -3,17 +3,18 @@ a real process in an empty folder, then again over the file it wrote."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import clean_env
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def secrets_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
+    env = clean_env()
     env["PYTHONPATH"] = str(REPO)  # the package of this checkout, from any working directory
     return subprocess.run([sys.executable, "-m", "deploy.secrets", *args], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=120)

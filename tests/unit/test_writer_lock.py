@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from bcd35 import runs
 from bcd35.config import Home
 from bcd35.lock import HomeBusy, is_held, writer_lock
 from bcd35.outcomes import DESCRIPTIONS, PRECEDENCE, Outcome, most_serious, render_table
-from tests.support import BCD35, REPO
+from tests.support import BCD35, REPO, clean_env
 
 HOLD = ("import sys; from pathlib import Path; from bcd35.config import Home; "
         "from bcd35.lock import writer_lock\n"
@@ -35,10 +34,6 @@ def _release(proc: subprocess.Popen) -> None:
     proc.stdin.write("\n")
     proc.stdin.flush()
     proc.wait(timeout=30)
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "BCD35_"))}
 
 
 def test_a_second_writer_waits_then_gives_up(tmp_path: Path):
@@ -82,9 +77,9 @@ def test_bcd35_run_on_a_held_home_exits_6_and_does_nothing(tmp_path: Path):
     before = sorted(p.relative_to(home.root) for p in home.root.rglob("*"))
     try:
         done = subprocess.run([BCD35, "run", "--home", str(home.root), "--wait", "0.5"],
-                              env=_env(), capture_output=True, text=True, timeout=120)
+                              env=clean_env(), capture_output=True, text=True, timeout=120)
         rollback = subprocess.run([BCD35, "rollback", "--home", str(home.root), "--wait", "0"],
-                                  env=_env(), capture_output=True, text=True, timeout=120)
+                                  env=clean_env(), capture_output=True, text=True, timeout=120)
     finally:
         _release(holder)
     assert done.returncode == Outcome.LOCKED == 6, done.stdout + done.stderr
@@ -108,7 +103,7 @@ def test_most_serious_outcome_wins():
 def test_the_readme_and_help_carry_the_exit_code_table():
     readme = (REPO / "docs" / "operator.md").read_text(encoding="utf-8")
     assert render_table(markdown=True) in readme
-    done = subprocess.run([BCD35, "run", "--help"], env=_env(), capture_output=True, text=True)
+    done = subprocess.run([BCD35, "run", "--help"], env=clean_env(), capture_output=True, text=True)
     for outcome, (vi, en) in DESCRIPTIONS.items():
         assert re.search(rf"^\s*{int(outcome)}\s+{re.escape(vi)}", done.stdout, re.M)
         assert en in done.stdout.replace("\n", " ").replace("  ", " ") or en[:20] in done.stdout
@@ -125,6 +120,6 @@ def test_a_child_of_the_holder_is_covered_and_a_stranger_is_not(tmp_path: Path):
         child = subprocess.run([sys.executable, "-c", take, str(home.root)],
                                capture_output=True, text=True, timeout=60)
         stranger = subprocess.run([sys.executable, "-c", take, str(home.root)],
-                                  env=_env(), capture_output=True, text=True, timeout=60)
+                                  env=clean_env(), capture_output=True, text=True, timeout=60)
     assert child.stdout.strip() == "took", child.stderr  # the DAG's tasks under `bcd35 run`
     assert stranger.stdout.strip() == "busy", stranger.stderr
